@@ -1,0 +1,1 @@
+package dev.pith.core; final class Placeholder {}

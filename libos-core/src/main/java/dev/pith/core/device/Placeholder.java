@@ -1,0 +1,1 @@
+package dev.pith.core.device; final class Placeholder {}

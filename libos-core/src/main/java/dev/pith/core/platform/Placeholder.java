@@ -1,0 +1,1 @@
+package dev.pith.core.platform; final class Placeholder {}

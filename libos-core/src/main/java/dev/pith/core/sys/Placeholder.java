@@ -1,0 +1,1 @@
+package dev.pith.core.sys; final class Placeholder {}
