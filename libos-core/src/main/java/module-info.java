@@ -5,6 +5,7 @@
  */
 module dev.pith.core {
     requires transitive io.netty.buffer;
+    requires transitive io.netty.common; // ReferenceCounted is part of ByteBuf's API
 
     exports dev.pith.core;
     exports dev.pith.core.buffer;

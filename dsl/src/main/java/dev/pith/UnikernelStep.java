@@ -1,0 +1,26 @@
+package dev.pith;
+
+/**
+ * The first step of {@link Unikernel#builder(String)}: resources, disks, then a network — or
+ * {@link #build()} for a unikernel without one.
+ */
+public interface UnikernelStep {
+
+    /** Sets the guest memory in MiB (default 128). */
+    UnikernelStep memoryMib(int memoryMib);
+
+    /** Sets the number of virtual CPUs (default 1). */
+    UnikernelStep cpus(int cpus);
+
+    /** Adds options for the JVM, such as {@code -Xmx48m}. */
+    UnikernelStep jvmOptions(String... options);
+
+    /** Adds a disk. */
+    UnikernelStep disk(Disk disk);
+
+    /** Adds the network interface; the next step configures IPv4 on it. */
+    NetworkStep network(Network network);
+
+    /** Checks the composition and returns the unikernel; see {@link Unikernel#build}. */
+    Unikernel build();
+}

@@ -1,1 +1,0 @@
-package dev.pith.core; final class Placeholder {}

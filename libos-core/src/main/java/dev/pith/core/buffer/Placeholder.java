@@ -1,1 +1,0 @@
-package dev.pith.core.buffer; final class Placeholder {}

@@ -1,1 +1,0 @@
-package dev.pith.core.device; final class Placeholder {}

@@ -1,1 +1,0 @@
-package dev.pith.core.platform; final class Placeholder {}
