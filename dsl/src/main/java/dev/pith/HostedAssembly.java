@@ -31,24 +31,31 @@ final class HostedAssembly {
                 .onError(failure -> supervisor[0].fail("event loop", failure))
                 .build();
         Map<String, BlockDevice> disks = new ConcurrentHashMap<>();
+        NetworkAssembly network = plan.network().map(n -> new NetworkAssembly(n, plan.services(), platform, loop)).orElse(null);
         List<Component> components = new ArrayList<>();
         for (Plan.Part part : plan.parts()) {
-            components.add(component(part.name(), plan, platform, loop, disks));
+            components.add(component(part.name(), plan, platform, loop, disks, network));
         }
         supervisor[0] = new Supervisor(loop, components);
         loop.start("pith-" + plan.name());
         supervisor[0].start();
-        return new RunningUnikernel(plan, loop, supervisor[0], disks);
+        // Parts start quickly (none waits for the network: DHCP goes on in the background), so wait for them.
+        supervisor[0].startup().join();
+        return new RunningUnikernel(plan, loop, supervisor[0], disks, network);
     }
 
-    private static Component component(String part, Plan plan, Platform platform, EventLoop loop, Map<String, BlockDevice> disks) {
+    private static Component component(String part, Plan plan, Platform platform, EventLoop loop,
+            Map<String, BlockDevice> disks, NetworkAssembly network) {
         if (part.startsWith("disk:")) {
             String name = part.substring("disk:".length());
             Disk disk = plan.disks().stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow();
             return new DiskComponent(part, disk, platform, loop, disks);
         }
-        throw new IllegalStateException("part '" + part + "' of unikernel '" + plan.name()
-                + "' cannot run hosted in this version of Pith");
+        Component component = network == null ? null : network.component(part, plan);
+        if (component == null) {
+            throw new IllegalStateException("part '" + part + "' of unikernel '" + plan.name() + "' has no implementation");
+        }
+        return component;
     }
 
     /** Opens a disk at start and closes it at stop. */

@@ -3,6 +3,9 @@ package dev.pith;
 import dev.pith.core.EventLoop;
 import dev.pith.core.Supervisor;
 import dev.pith.core.device.BlockDevice;
+import dev.pith.net.NetInterface;
+import dev.pith.net.tcp.Tcp;
+import dev.pith.net.udp.Udp;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -14,12 +17,42 @@ public final class RunningUnikernel {
     private final EventLoop loop;
     private final Supervisor supervisor;
     private final Map<String, BlockDevice> disks;
+    private final NetworkAssembly network;
 
-    RunningUnikernel(Plan plan, EventLoop loop, Supervisor supervisor, Map<String, BlockDevice> disks) {
+    RunningUnikernel(Plan plan, EventLoop loop, Supervisor supervisor, Map<String, BlockDevice> disks,
+            NetworkAssembly network) {
         this.plan = plan;
         this.loop = loop;
         this.supervisor = supervisor;
         this.disks = disks;
+        this.network = network;
+    }
+
+    /** Returns the network interface, once the "net" part has started; use it on the loop thread. */
+    public NetInterface network() {
+        return requireNetwork().iface();
+    }
+
+    /** Returns TCP, once its part has started; use it on the loop thread, except {@link Tcp#open}. */
+    public Tcp tcp() {
+        return requireNetwork().tcp();
+    }
+
+    /** Returns UDP, once its part has started; use it on the loop thread. */
+    public Udp udp() {
+        return requireNetwork().udp();
+    }
+
+    /** Returns the host port on loopback that reaches the unikernel's {@code port}, when it runs behind the host gateway. */
+    public int hostPort(int port) {
+        return requireNetwork().hostPort(port);
+    }
+
+    private NetworkAssembly requireNetwork() {
+        if (network == null) {
+            throw new NoSuchElementException("unikernel '" + plan.name() + "' has no network");
+        }
+        return network;
     }
 
     /** Returns the plan it runs. */

@@ -45,12 +45,15 @@ public final class Unikernel {
         return plan;
     }
 
-    /** Starts the unikernel hosted, in this JVM, and returns at once. */
+    /**
+     * Starts the unikernel hosted, in this JVM, and returns once its parts have started (or one
+     * failed: then {@link RunningUnikernel#awaitExit()} returns 1 and {@code failure()} says why).
+     */
     public RunningUnikernel start() {
         return start(new HostedPlatform());
     }
 
-    /** Starts the unikernel on {@code platform} (hosted with another clock or randomness, in tests) and returns at once. */
+    /** Starts the unikernel on {@code platform} (hosted with another clock or randomness, in tests), as {@link #start()}. */
     public RunningUnikernel start(Platform platform) {
         return HostedAssembly.start(plan, platform);
     }

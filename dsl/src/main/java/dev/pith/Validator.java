@@ -127,16 +127,19 @@ final class Validator {
         }
         plan.network().ifPresent(n -> {
             parts.put("net", List.of());
-            parts.put("ipv4", List.of("net"));
-            if (n.udp()) {
-                parts.put("udp", List.of("ipv4"));
+            // DHCP runs over UDP, so UDP comes up before the address when DHCP configures it.
+            boolean dhcp = n.ipv4() instanceof Ipv4.Dhcp;
+            if (n.udp() || dhcp) {
+                parts.put("udp", List.of("net"));
             }
+            parts.put("ipv4", dhcp ? List.of("net", "udp") : List.of("net"));
             if (n.tcp()) {
                 parts.put("tcp", List.of("ipv4"));
             }
         });
         for (Service service : plan.services()) {
-            parts.put(service.protocol() + ":" + service.port(), List.of(service.protocol()));
+            // A service waits for its protocol and for the address it is reached at.
+            parts.put(service.protocol() + ":" + service.port(), List.of(service.protocol(), "ipv4"));
         }
         return parts;
     }

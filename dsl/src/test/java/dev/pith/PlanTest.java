@@ -57,7 +57,7 @@ class PlanTest {
                 assertTrue(order.indexOf(required) < order.indexOf(part.name()), required + " before " + part.name());
             }
         }
-        assertEquals(List.of("net", "ipv4", "udp", "tcp", "udp:53", "tcp:80"), order);
+        assertEquals(List.of("net", "udp", "ipv4", "tcp", "udp:53", "tcp:80"), order);
     }
 
     @Test

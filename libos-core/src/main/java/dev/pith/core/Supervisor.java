@@ -22,6 +22,7 @@ public final class Supervisor {
     private final List<Component> components;
     private final List<Component> started = new ArrayList<>();
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+    private final CompletableFuture<Boolean> startup = new CompletableFuture<>();
     private volatile Failure failure;
 
     /** The failure that stopped a unikernel: which component, and why. */
@@ -43,6 +44,7 @@ public final class Supervisor {
         loop.execute(() -> {
             for (Component component : components) {
                 if (exit.isDone()) {
+                    startup.complete(false);
                     return;
                 }
                 try {
@@ -50,10 +52,20 @@ public final class Supervisor {
                     started.add(component);
                 } catch (Throwable cause) {
                     fail(component.name(), cause);
+                    startup.complete(false);
                     return;
                 }
             }
+            startup.complete(true);
         });
+    }
+
+    /**
+     * Returns a future that completes once every component has started (true) or the start
+     * failed or was stopped first (false).
+     */
+    public CompletableFuture<Boolean> startup() {
+        return startup.copy();
     }
 
     /** Stops the unikernel with status 0. Callable from any thread. */
@@ -120,6 +132,7 @@ public final class Supervisor {
             }
         }
         started.clear();
+        startup.complete(false);
         exit.complete(status);
         loop.stop();
     }
