@@ -31,6 +31,17 @@ public final class DropCounters {
         return total;
     }
 
+    /** Returns the drops of received frames: every reason but the {@link DropReason#outgoing() outgoing} ones and reassembly timeouts. */
+    public long received() {
+        long total = 0;
+        for (DropReason reason : REASONS) {
+            if (!reason.outgoing() && reason != DropReason.IPV4_REASSEMBLY_TIMEOUT) {
+                total += counts[reason.ordinal()];
+            }
+        }
+        return total;
+    }
+
     /** Returns the reasons with a non-zero count, and their counts. */
     public Map<DropReason, Long> snapshot() {
         Map<DropReason, Long> snapshot = new EnumMap<>(DropReason.class);

@@ -97,5 +97,17 @@ public enum DropReason {
     /** No packet buffer was free. */
     NO_BUFFER,
     /** The device's transmit queue was full. */
-    DEVICE_QUEUE_FULL
+    DEVICE_QUEUE_FULL;
+
+    /**
+     * Returns whether this reason is about an outgoing packet (no route, no buffer, ARP gave up,
+     * too big, device full) rather than a received frame; only received frames take part in
+     * {@link InterfaceStats}' accounting.
+     */
+    public boolean outgoing() {
+        return switch (this) {
+            case ARP_QUEUE_FULL, ARP_UNRESOLVED, IPV4_NO_ROUTE, IPV4_TOO_BIG, NO_BUFFER, DEVICE_QUEUE_FULL -> true;
+            default -> false;
+        };
+    }
 }

@@ -1,9 +1,11 @@
 package dev.pith.net;
 
 /**
- * What an interface did with the frames it saw. Every received frame is either accepted by one
- * protocol or dropped for one reason: {@code rxFrames == arp + ipv4 fragments held + icmp + udp + tcp
- * + dhcp + drops.total()} once nothing is waiting in reassembly.
+ * What an interface did with the frames it saw. Every received frame is taken by one protocol or
+ * dropped for one reason, and a datagram completed by reassembly is counted the same way once
+ * more: {@code rxFrames + reassembled == arpIn + fragmentsIn + icmpIn + udpIn + tcpIn +
+ * drops.received()}. (DHCP's refusals are counted after UDP took the datagram, so they are in
+ * both {@code udpIn} and {@link DropReason#DHCP_REJECTED}.)
  *
  * @param rxFrames frames taken from the device
  * @param txFrames frames handed to the device
