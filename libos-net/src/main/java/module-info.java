@@ -16,4 +16,5 @@ module dev.pith.net {
     exports dev.pith.net.internal.iface to dev.pith.dsl;
     exports dev.pith.net.internal.tcp to dev.pith.dsl;
     exports dev.pith.net.internal.udp to dev.pith.dsl;
+    exports dev.pith.net.internal.dhcp to dev.pith.dsl;
 }

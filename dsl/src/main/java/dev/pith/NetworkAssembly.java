@@ -10,6 +10,8 @@ import dev.pith.net.InterfaceSettings;
 import dev.pith.net.NetInterface;
 import dev.pith.net.device.TapDevice;
 import dev.pith.net.gateway.HostGateway;
+import dev.pith.net.internal.dhcp.DhcpClient;
+import dev.pith.net.internal.dhcp.DhcpSettings;
 import dev.pith.net.internal.iface.Interface;
 import dev.pith.net.internal.tcp.TcpLayer;
 import dev.pith.net.internal.udp.UdpLayer;
@@ -42,6 +44,7 @@ final class NetworkAssembly {
     private UdpLayer udp;
     private TcpLayer tcp;
     private HostGateway gateway;
+    private DhcpClient dhcp;
     private final List<Service> services;
 
     NetworkAssembly(Plan.NetworkPlan plan, List<Service> services, Platform platform, EventLoop loop) {
@@ -78,7 +81,7 @@ final class NetworkAssembly {
                 udp = new UdpLayer(iface, platform.random());
                 udp.start();
             }, () -> { });
-            case "ipv4" -> component(part, this::startIpv4, () -> iface.deconfigure());
+            case "ipv4" -> component(part, this::startIpv4, this::stopIpv4);
             case "tcp" -> component(part, () -> {
                 tcp = new TcpLayer(loop, iface, platform.random(), TcpSettings.defaults());
                 tcp.start();
@@ -135,8 +138,21 @@ final class NetworkAssembly {
     private void startIpv4() {
         switch (plan.ipv4()) {
             case Ipv4.Static s -> iface.configure(s.address(), s.prefixLength(), s.gateway().orElse(null), s.dns());
-            case Ipv4.Dhcp d -> throw new UnsupportedOperationException("DHCP is not wired yet");
+            case Ipv4.Dhcp d -> {
+                // Starts discovering and returns: services listen at once and are reachable once bound.
+                dhcp = new DhcpClient(loop, iface, udp, platform.random(), DhcpSettings.defaults());
+                dhcp.onBound(lease -> System.getLogger(NetworkAssembly.class.getName()).log(System.Logger.Level.INFO,
+                        "pith: DHCP lease " + lease.address() + "/" + lease.prefixLength() + " from " + lease.server()));
+                dhcp.start();
+            }
         }
+    }
+
+    private void stopIpv4() {
+        if (dhcp != null) {
+            dhcp.stop();
+        }
+        iface.deconfigure();
     }
 
     private Component serviceComponent(String part, Plan whole) {

@@ -17,7 +17,6 @@ import dev.pith.net.wire.EtherType;
 import dev.pith.net.wire.EthernetFrame;
 import dev.pith.net.wire.IpProtocol;
 import dev.pith.net.wire.Ipv4Packet;
-import dev.pith.net.wire.Ipv4Repr;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -292,9 +291,17 @@ public final class Interface implements NetInterface, Pollable, ArpCache.Owner {
             arpWatchers.get(i).seen(sender, senderMac, target);
         }
         if (senderMac == mac || MacAddress.BROADCAST.bits() == senderMac || (senderMac & 0x0100_0000_0000L) != 0
-                || sender == 0 || sender == -1) {
-            // Our own echo, or a probe (sender 0.0.0.0) that only watchers care about.
-            if (sender == 0 && !arpWatchers.isEmpty()) {
+                || sender == -1) {
+            drops.count(DropReason.ARP_NOT_FOR_US); // our own echo, or a sender no host may be
+            return;
+        }
+        if (sender == 0) {
+            // A probe (RFC 5227 §2.1.1): another host checks whether an address is free. If it is ours,
+            // answer as for any request, so the prober sees the conflict.
+            if (address != 0 && target == address && repr.operation() == ArpRepr.REQUEST) {
+                sendArp(ArpRepr.REPLY, senderMac, address, senderMac, 0);
+                arpIn++;
+            } else if (!arpWatchers.isEmpty()) {
                 arpIn++;
             } else {
                 drops.count(DropReason.ARP_NOT_FOR_US);
@@ -327,7 +334,10 @@ public final class Interface implements NetInterface, Pollable, ArpCache.Owner {
         }
         int source = ip.sourceBits();
         int destination = ip.destinationBits();
-        if (source == -1 || (source >>> 28) == 0xE || source == 0 || (address != 0 && source == address)) {
+        // 0.0.0.0 is a legal source only for a host that is getting its address (RFC 1122 §3.2.1.3): DHCP's
+        // broadcasts, which a DHCP server on this stack must see.
+        boolean initializing = source == 0 && destination == -1 && ip.protocol() == IpProtocol.UDP;
+        if (source == -1 || (source >>> 28) == 0xE || (source == 0 && !initializing) || (address != 0 && source == address)) {
             drops.count(DropReason.IPV4_BAD_SOURCE);
             return;
         }
@@ -458,10 +468,25 @@ public final class Interface implements NetInterface, Pollable, ArpCache.Owner {
             drops.count(DropReason.IPV4_NO_ROUTE);
             return false;
         }
-        Ipv4Repr repr = new Ipv4Repr(new Ipv4Address(source), new Ipv4Address(destination), protocol, payloadLength,
-                DEFAULT_TTL, 0);
-        repr.emit(Ipv4Packet.unchecked(frame, linkHeader, IPV4_HEADER + payloadLength), nextIdentification(), dontFragment);
+        writeIpv4Header(Ipv4Packet.unchecked(frame, linkHeader, IPV4_HEADER + payloadLength), source, destination,
+                protocol, payloadLength, dontFragment);
         return sendToNextHop(frame, nextHop);
+    }
+
+    /** Writes a 20-byte IPv4 header with its checksum, field by field: no object per packet. */
+    private void writeIpv4Header(Ipv4Packet header, int source, int destination, int protocol, int payloadLength,
+            boolean dontFragment) {
+        header.setVersion(4);
+        header.setHeaderLength(IPV4_HEADER);
+        header.setDscpEcn(0);
+        header.setTotalLength(IPV4_HEADER + payloadLength);
+        header.setIdentification(nextIdentification());
+        header.setFragment(dontFragment, false, 0);
+        header.setTtl(DEFAULT_TTL);
+        header.setProtocol(protocol);
+        header.setSourceBits(source);
+        header.setDestinationBits(destination);
+        header.fillChecksum();
     }
 
     int nextIdentification() {
