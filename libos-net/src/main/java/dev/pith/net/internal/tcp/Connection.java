@@ -156,6 +156,7 @@ final class Connection implements TcpConnection {
     /** Active open (RFC 9293 §3.10.1): sends a SYN and enters SYN-SENT. */
     void open(int iss) {
         this.iss = iss;
+        recover = iss; // RFC 6582 §3.2 step 1
         sndUna = iss;
         sndNxt = iss + 1;
         sndMax = sndNxt;
@@ -171,6 +172,7 @@ final class Connection implements TcpConnection {
      */
     void acceptSyn(Segment s, int iss) {
         this.iss = iss;
+        recover = iss; // RFC 6582 §3.2 step 1
         sndUna = iss;
         sndNxt = iss + 1;
         sndMax = sndNxt;
@@ -192,6 +194,7 @@ final class Connection implements TcpConnection {
      */
     void acceptCookie(Segment s, int cookieIss, int mss) {
         iss = cookieIss;
+        recover = cookieIss; // RFC 6582 §3.2 step 1
         sndUna = s.ack;
         sndNxt = s.ack;
         sndMax = s.ack;
@@ -291,6 +294,9 @@ final class Connection implements TcpConnection {
             rtt.resetBackoff();
             state = TcpState.ESTABLISHED;
             ackNow = true;
+            // RFC 9293 §3.10.7.3: "continue processing at the sixth step": text after the SYN is taken.
+            s.trimFront(1);
+            s.trimBack(rcvEdge - s.seq);
             takePayloadAndFin(s);
             return null;
         }
@@ -324,9 +330,12 @@ final class Connection implements TcpConnection {
         boolean acceptable;
         if (length == 0) {
             acceptable = window == 0 ? s.seq == rcvNxt : Seq.inWindow(s.seq, rcvNxt, window) || s.seq == rcvNxt;
+        } else if (window == 0) {
+            // "special allowance should be made to accept valid ACKs, URGs, and RSTs": a segment at RCV.NXT is
+            // taken for its ACK; its text is trimmed off below.
+            acceptable = s.seq == rcvNxt;
         } else {
-            acceptable = window != 0
-                    && (Seq.inWindow(s.seq, rcvNxt, window) || Seq.inWindow(s.seq + length - 1, rcvNxt, window));
+            acceptable = Seq.inWindow(s.seq, rcvNxt, window) || Seq.inWindow(s.seq + length - 1, rcvNxt, window);
         }
         if (!acceptable) {
             if (s.rst()) {
@@ -336,7 +345,11 @@ final class Connection implements TcpConnection {
             return DropReason.TCP_OUT_OF_WINDOW;
         }
         s.trimFront(rcvNxt - s.seq);
+        int untrimmed = s.length();
         s.trimBack(window == 0 ? 0 : rcvNxt + window - s.seq);
+        if (s.length() < untrimmed) {
+            ackNow = true; // text beyond the window was dropped: repeat where the window ends
+        }
         if (timestamps && o.hasTimestamps && Seq.le(s.seq, lastAckSent) && Seq.ge(o.tsVal, tsRecent)) {
             tsRecent = o.tsVal;
             tsRecentAt = now;
@@ -353,7 +366,9 @@ final class Connection implements TcpConnection {
                 return DropReason.TCP_BAD_RST;
             }
             tcp.counters().resetsReceived++;
-            terminate(state == TcpState.SYN_RECEIVED && acceptedBy != null ? null
+            // RFC 9293 §3.10.7.4 second check: SYN-RECEIVED from a passive open goes back to LISTEN quietly,
+            // from an active (simultaneous) open "the connection was refused".
+            terminate(state == TcpState.SYN_RECEIVED ? (acceptedBy != null ? null : TcpError.REFUSED)
                     : state == TcpState.TIME_WAIT || state == TcpState.LAST_ACK || state == TcpState.CLOSING
                             ? null : TcpError.RESET);
             return null;
@@ -501,7 +516,6 @@ final class Connection implements TcpConnection {
             inRecovery = true;
             recover = sndMax;
             congestion.onFastRetransmit(sndMax - sndUna, tcp.loop().now());
-            tcp.counters().fastRetransmits++;
             retransmitFirst();
         } else if (inRecovery) {
             congestion.onDuplicateAck();
@@ -662,8 +676,11 @@ final class Connection implements TcpConnection {
         if (ackNow) {
             sendAck();
         }
+        // Data waits with nothing in flight: the peer's window is zero, or too small for a segment worth sending.
+        // The persist timer probes the first (RFC 9293 §3.8.6.1) and is the override timeout of the second
+        // (§3.8.6.2.1 (4)); without it a lost window update would stall the connection for good.
         int unsent = sendBuffer.length() - Math.min(sndNxt - sndUna, sendBuffer.length());
-        if (sndWnd == 0 && unsent > 0 && sndNxt == sndUna && !persistTimer.isScheduled()) {
+        if (unsent > 0 && sndNxt == sndUna && !persistTimer.isScheduled()) {
             persistBackoffNanos = rtt.rtoNanos();
             persistTimer.scheduleAfterNanos(persistBackoffNanos);
         }
@@ -678,6 +695,9 @@ final class Connection implements TcpConnection {
         int flags = TcpPacket.ACK | (fin ? TcpPacket.FIN : 0) | (length > 0 ? TcpPacket.PSH : 0);
         if (!tcp.sendSegment(this, seq, flags, offset, length)) {
             return false;
+        }
+        if (Seq.lt(seq, sndMax)) {
+            tcp.counters().retransmits++; // sent again after a timeout (go-back from SND.UNA)
         }
         int end = seq + length + (fin ? 1 : 0);
         if (Seq.gt(end, sndNxt)) {
@@ -697,21 +717,24 @@ final class Connection implements TcpConnection {
         return true;
     }
 
-    /** Sends the first unacknowledged segment again (fast retransmit, partial ACK, timeout). */
+    /** Sends the first unacknowledged segment again, in fast recovery (third duplicate ACK, partial ACK). */
     private void retransmitFirst() {
         int dataInFlight = Math.min(sendBuffer.length(), sndMax - sndUna);
         int length = Math.min(segmentPayload(), dataInFlight);
         boolean fin = finQueued && length == dataInFlight && sndMax - sndUna == dataInFlight + 1;
         if (length > 0 || fin) {
-            tcp.counters().retransmits++;
+            tcp.counters().fastRetransmits++;
             tcp.sendSegment(this, sndUna, TcpPacket.ACK | (fin ? TcpPacket.FIN : 0), 0, length);
             rttTiming = false;
         }
     }
 
-    /** Returns whether the FIN is in [SND.UNA, SND.NXT): sent, and not yet acknowledged or resent. */
+    /**
+     * Returns whether the FIN is in [SND.UNA, SND.NXT) (sent, and not yet acknowledged or due to be resent)
+     * or acknowledged: either way output() must not send it (again) at a new sequence number.
+     */
     private boolean finSent() {
-        return finQueued && sndNxt - sndUna > sendBuffer.length();
+        return finQueued && (finAcked || sndNxt - sndUna > sendBuffer.length());
     }
 
     /** Sends a bare ACK now, with SACK blocks when data is missing. */
@@ -777,8 +800,7 @@ final class Connection implements TcpConnection {
                 duplicateAcks = 0;
                 recover = sndMax;
                 rttTiming = false;
-                sndNxt = sndUna;
-                tcp.counters().retransmits++;
+                sndNxt = sndUna; // output() counts each segment it sends again
                 output();
                 if (!retransmitTimer.isScheduled()) {
                     retransmitTimer.scheduleAfterNanos(rtt.rtoNanos());
@@ -795,14 +817,30 @@ final class Connection implements TcpConnection {
         }
     }
 
-    /** Zero-window probe: an old sequence number makes the peer answer with its current window. */
+    /** Zero-window probe (an old sequence number makes the peer answer with its current window), or the override timeout. */
     private void onPersist() {
-        if (sndWnd != 0 || state == TcpState.CLOSED) {
+        if (state == TcpState.CLOSED) {
+            return;
+        }
+        if (sndWnd != 0) {
+            overrideSillyWindowAvoidance();
             return;
         }
         tcp.sendSegment(this, sndUna - 1, TcpPacket.ACK, 0, 0);
         persistBackoffNanos = Math.min(persistBackoffNanos * 2, settings.maxRto().toNanos());
         persistTimer.scheduleAfterNanos(persistBackoffNanos);
+    }
+
+    /** The override timeout (RFC 9293 §3.8.6.2.1 (4)): nothing in flight, so use the small window as it is. */
+    private void overrideSillyWindowAvoidance() {
+        if (sndNxt != sndUna) {
+            return;
+        }
+        int unsent = sendBuffer.length();
+        int length = Math.min(unsent, Math.min(segmentPayload(), Math.min(sndWnd, congestion.congestionWindow())));
+        if (length > 0) {
+            sendData(sndNxt, 0, length, finQueued && length == unsent);
+        }
     }
 
     private void onKeepAlive() {

@@ -72,6 +72,9 @@ public final class TcpLayer implements TransportProtocol, Tcp {
     private final Counters counters = new Counters();
     private long challengeWindowStart;
     private int challengeAcksInWindow;
+    /** Test hook ({@link #forceNextIss}): the ISS of the next connection, if {@link #issForced}. */
+    private int forcedIss;
+    private boolean issForced;
 
     /** Mutable counters behind {@link TcpStats}. */
     static final class Counters {
@@ -246,7 +249,7 @@ public final class TcpLayer implements TransportProtocol, Tcp {
         listener.halfOpen++;
         connections.put(key, c);
         counters.passiveOpens++;
-        c.acceptSyn(s, isn.next(s.destinationAddress, s.destinationPort, s.sourceAddress, s.sourcePort));
+        c.acceptSyn(s, initialSequenceNumber(s.destinationAddress, s.destinationPort, s.sourceAddress, s.sourcePort));
         return null;
     }
 
@@ -359,8 +362,23 @@ public final class TcpLayer implements TransportProtocol, Tcp {
         c.setListener(listener);
         connections.put(key, c);
         counters.activeOpens++;
-        c.open(isn.next(local, port, remoteAddress, remote.port()));
+        c.open(initialSequenceNumber(local, port, remoteAddress, remote.port()));
         return c;
+    }
+
+    /** Returns the ISS for a new connection: RFC 6528's, unless a test forced the next one. */
+    private int initialSequenceNumber(int localAddress, int localPort, int remoteAddress, int remotePort) {
+        if (issForced) {
+            issForced = false;
+            return forcedIss;
+        }
+        return isn.next(localAddress, localPort, remoteAddress, remotePort);
+    }
+
+    /** Test hook: the next connection opened or accepted (not by SYN cookie) starts at {@code iss}. */
+    void forceNextIss(int iss) {
+        forcedIss = iss;
+        issForced = true;
     }
 
     /** RFC 6056 §3.3.1 (Algorithm 1): a random port, then the next free one. */
