@@ -86,6 +86,8 @@ final class Connection implements TcpConnection {
     boolean readClosed;
     /** New data or the end of the stream arrived since the application was last told. */
     private boolean listenerReadable;
+    /** The connection reached TIME-WAIT; the application hears it after any last data. */
+    private boolean closedPending;
 
     // Options agreed in the handshake.
     boolean sackPermitted;
@@ -105,6 +107,17 @@ final class Connection implements TcpConnection {
     int duplicateAcks;
     boolean inRecovery;
     int recover;
+    /** What the peer has SACKed above SND.UNA (RFC 6675's scoreboard); used when SACK was agreed. */
+    final SackScoreboard scoreboard = new SackScoreboard();
+    /** RFC 6675's HighRxt, as an exclusive end: bytes below it were retransmitted in this recovery. */
+    int highRxt;
+    /** When the segment at {@link #unaRetransmitSeq} (then SND.UNA) was last sent again in this recovery. */
+    long unaRetransmitNanos;
+    int unaRetransmitSeq;
+    int unaRetransmitBackoff;
+    /** SND.UNA when the reordering-window timer was armed: SACKs above it wait one window for it (RFC 8985 §6.2). */
+    int reorderUna;
+    boolean reorderTimerArmed;
 
     // Acknowledgement policy.
     boolean ackNow;
@@ -116,6 +129,9 @@ final class Connection implements TcpConnection {
     final Timer keepAliveTimer;
     /** TIME-WAIT's 2 MSL, or the FIN-WAIT-2 timeout of an orphaned connection. */
     final Timer closeTimer;
+    /** The tail loss probe (RFC 8985 §7): one segment, two round trips after the last send, to draw a SACK. */
+    final Timer probeTimer;
+    boolean probeOutstanding;
     long persistBackoffNanos;
     int keepAliveProbesSent;
 
@@ -148,6 +164,7 @@ final class Connection implements TcpConnection {
         this.persistTimer = loop.timer(this::onPersist);
         this.keepAliveTimer = loop.timer(this::onKeepAlive);
         this.closeTimer = loop.timer(this::onCloseTimer);
+        this.probeTimer = loop.timer(this::onProbe);
         this.state = TcpState.CLOSED;
     }
 
@@ -297,8 +314,7 @@ final class Connection implements TcpConnection {
             // RFC 9293 §3.10.7.3: "continue processing at the sixth step": text after the SYN is taken.
             s.trimFront(1);
             s.trimBack(rcvEdge - s.seq);
-            takePayloadAndFin(s);
-            return null;
+            return takePayloadAndFin(s);
         }
         // Simultaneous open (RFC 9293 §3.5, figure 7): answer SYN with SYN-ACK from our ISS.
         state = TcpState.SYN_RECEIVED;
@@ -416,8 +432,7 @@ final class Connection implements TcpConnection {
             abortWithReset(TcpError.ABORTED);
             return null;
         }
-        takePayloadAndFin(s);
-        return null;
+        return takePayloadAndFin(s);
     }
 
     /** The ACK checks and their effects (RFC 9293 §3.10.7.4 fifth step, RFC 5961 §5.2, RFC 6582). */
@@ -434,11 +449,38 @@ final class Connection implements TcpConnection {
         int previousWindow = sndWnd;
         boolean windowUpdate = Seq.lt(sndWl1, s.seq) || (sndWl1 == s.seq && Seq.le(sndWl2, ack));
         int newWindow = s.window << sndWndShift;
+        boolean newlySacked = false;
+        if (sackPermitted) {
+            var o = s.options;
+            for (int i = 0; i < o.sackBlockCount; i++) {
+                newlySacked |= scoreboard.add(o.sackLeft(i), o.sackRight(i), Seq.max(ack, sndUna), sndMax);
+            }
+        }
         if (Seq.gt(ack, sndUna)) {
             acknowledge(s, ack, now);
-        } else if (ack == sndUna && s.payloadLength == 0 && !s.fin() && newWindow == previousWindow
-                && sndMax != sndUna) {
+            scoreboard.advance(sndUna);
+        } else if (ack == sndUna && s.payloadLength == 0 && !s.fin() && sndMax != sndUna
+                && (newWindow == previousWindow || newlySacked)) {
+            // A duplicate ACK (RFC 5681 §2); with SACK, any ACK that SACKs new data counts (RFC 6675 §2),
+            // even if the receiver changed its window meanwhile, as Linux does while it buffers.
             duplicateAck();
+        }
+        if (sackPermitted) {
+            if (!inRecovery && sndMax != sndUna && Seq.ge(sndUna, recover) && isLost(sndUna, duplicateThreshold())) {
+                enterRecovery(now); // RFC 6675 §5 (4): the SACKed data above SND.UNA says it is lost
+            } else if (!inRecovery && !scoreboard.isEmpty() && sndMax != sndUna && (!reorderTimerArmed || reorderUna != sndUna)) {
+                // Data above SND.UNA arrived but SND.UNA did not: reordering, or a loss too small for three
+                // duplicate ACKs. Give it a reordering window, then treat it as lost (RACK, RFC 8985 §6.2).
+                reorderUna = sndUna;
+                reorderTimerArmed = true;
+                probeTimer.scheduleAfterNanos(rtt.srttNanos() + Math.max(rtt.srttNanos() / 4, 2_000_000L));
+            } else if (inRecovery && newlySacked && unaRetransmitSeq == sndUna && Seq.lt(sndUna, highRxt)
+                    && now - unaRetransmitNanos > rtt.srttNanos() + Math.max(rtt.srttNanos() / 4, 2_000_000L)) {
+                // Newer data keeps arriving while the first hole, sent again a round trip ago, is still
+                // missing: that retransmission was lost too (RFC 8985's reasoning, by time rather than
+                // per segment). Send it once more instead of waiting for the timeout.
+                retransmitHole(sndUna);
+            }
         }
         if (windowUpdate) {
             sndWnd = newWindow;
@@ -480,19 +522,31 @@ final class Connection implements TcpConnection {
             if (Seq.ge(ack, recover)) {
                 inRecovery = false;
                 congestion.onRecoveryEnd(flight);
-            } else {
+            } else if (!sackPermitted) {
                 // A partial ACK (RFC 6582 §3.2 step 5): the next hole is lost too; resend it now.
                 congestion.onPartialAck(dataAcked);
                 retransmitFirst();
+            } else if (unaRetransmitSeq != sndUna) {
+                // A partial ACK with SACK: the new first segment was sent (once, or again as a later
+                // hole) before this ACK. If no ACK covers it within a reordering window from now, it is
+                // lost — the only way to learn that at the tail of a flight, where no SACK follows.
+                unaRetransmitSeq = sndUna;
+                unaRetransmitNanos = now;
+                unaRetransmitBackoff = 0;
+                probeTimer.scheduleAfterNanos(rtt.srttNanos() + Math.max(rtt.srttNanos() / 4, 2_000_000L));
             }
+            // With SACK, output() sends what the pipe allows (RFC 6675 §5 (C)).
         } else {
             congestion.onAck(dataAcked, rtt.srttNanos(), now);
         }
         duplicateAcks = 0;
+        probeOutstanding = false;
         if (sndUna == sndMax) {
             retransmitTimer.cancel();
+            probeTimer.cancel();
         } else {
             retransmitTimer.scheduleAfterNanos(rtt.rtoNanos()); // RFC 6298 §5.3
+            armProbe();
         }
         if (finAcknowledged) {
             switch (state) {
@@ -511,19 +565,54 @@ final class Connection implements TcpConnection {
 
     private void duplicateAck() {
         duplicateAcks++;
-        if (duplicateAcks == 3 && !inRecovery && Seq.gt(sndUna, recover)) {
-            // Fast retransmit (RFC 5681 §3.2), entering NewReno recovery (RFC 6582 §3.2 step 2).
-            inRecovery = true;
-            recover = sndMax;
-            congestion.onFastRetransmit(sndMax - sndUna, tcp.loop().now());
-            retransmitFirst();
-        } else if (inRecovery) {
+        if (!inRecovery && duplicateAcks >= duplicateThreshold()
+                && (Seq.gt(sndUna, recover) || sackPermitted && sndUna == recover)) {
+            enterRecovery(tcp.loop().now());
+        } else if (inRecovery && !sackPermitted) {
             congestion.onDuplicateAck();
         }
     }
 
-    /** Takes in-order or out-of-order payload into the receive buffer, and the FIN when its turn comes. */
-    private void takePayloadAndFin(Segment s) {
+    /**
+     * The duplicate ACKs that signal a loss: three (RFC 5681 §3.2), or, when fewer than four
+     * segments are outstanding and no new data can go out, one less than that number, so a short
+     * flight can still recover without a timeout (early retransmit, RFC 5827 §3.1).
+     */
+    private int duplicateThreshold() {
+        int mss = segmentPayload();
+        int outstanding = (sndMax - sndUna + mss - 1) / mss;
+        int unsent = sendBuffer.length() - Math.min(sndMax - sndUna, sendBuffer.length());
+        boolean cannotSendMore = unsent == 0 || Math.min(sndWnd, congestion.congestionWindow()) <= sndMax - sndUna;
+        return outstanding < 4 && cannotSendMore ? Math.max(1, outstanding - 1) : 3;
+    }
+
+    /** RFC 6675 §4 IsLost: enough data SACKed above {@code seq} that it cannot be mere reordering. */
+    private boolean isLost(int seq, int threshold) {
+        return scoreboard.rangesAbove(seq) >= threshold || scoreboard.sackedAbove(seq) > (threshold - 1) * segmentPayload();
+    }
+
+    /** Fast retransmit: enter loss recovery (RFC 6582 §3.2 step 2; with SACK, RFC 6675 §5 (4)). */
+    private void enterRecovery(long now) {
+        inRecovery = true;
+        reorderTimerArmed = false;
+        probeTimer.cancel();
+        recover = sndMax;
+        congestion.onFastRetransmit(sndMax - sndUna, now);
+        if (sackPermitted) {
+            highRxt = sndUna;
+            retransmitHole(sndUna); // (4.3): the first segment presumed lost goes at once, whatever the pipe
+        } else {
+            retransmitFirst();
+        }
+    }
+
+    /**
+     * Takes in-order or out-of-order payload into the receive buffer, and the FIN when its turn
+     * comes. Returns {@link DropReason#TCP_REASSEMBLY_FULL} when the payload had to be dropped (its
+     * ACK was still used), else null.
+     */
+    private DropReason takePayloadAndFin(Segment s) {
+        DropReason dropped = null;
         boolean dataState = state == TcpState.ESTABLISHED || state == TcpState.FIN_WAIT_1 || state == TcpState.FIN_WAIT_2;
         if (s.payloadLength > 0 && dataState) {
             int offset = s.seq - rcvNxt;
@@ -545,7 +634,7 @@ final class Connection implements TcpConnection {
                 ackNow = true; // a duplicate ACK with SACK blocks tells the sender what is missing
             } else {
                 ackNow = true;
-                tcp.iface().countDrop(DropReason.TCP_REASSEMBLY_FULL);
+                dropped = DropReason.TCP_REASSEMBLY_FULL;
             }
         }
         if (s.fin()) {
@@ -561,6 +650,7 @@ final class Connection implements TcpConnection {
         if (pendingFin && pendingFinSeq == rcvNxt) {
             receiveFin();
         }
+        return dropped;
     }
 
     /** The eighth step: the peer's FIN is in order. */
@@ -590,13 +680,14 @@ final class Connection implements TcpConnection {
     private void enterTimeWait() {
         state = TcpState.TIME_WAIT;
         retransmitTimer.cancel();
+        probeTimer.cancel();
         persistTimer.cancel();
         keepAliveTimer.cancel();
         delayedAckTimer.cancel();
         closeTimer.scheduleAfter(settings.timeWait());
         sendBuffer.release(); // every byte was acknowledged; unread received bytes stay for the application
         tcp.enteredTimeWait(this);
-        reportClosed(null);
+        closedPending = true; // told after the data that came with the FIN (notifyApplication)
     }
 
     // ================================================================== after each event
@@ -631,6 +722,10 @@ final class Connection implements TcpConnection {
             writeBlocked = false;
             listener.onWritable(this);
         }
+        if (closedPending) {
+            closedPending = false;
+            reportClosed(null);
+        }
     }
 
     // ================================================================== output
@@ -648,12 +743,21 @@ final class Connection implements TcpConnection {
             return;
         }
         int mss = segmentPayload();
-        while (true) {
+        if (inRecovery && sackPermitted) {
+            recoveryOutput();
+        }
+        while (!(inRecovery && sackPermitted)) {
+            if (Seq.lt(sndNxt, sndMax) && !scoreboard.isEmpty()) {
+                // Going back after a timeout: what the peer SACKed needs no resending (RFC 6675 §5.1).
+                sndNxt = Seq.min(scoreboard.skipSacked(sndNxt), sndMax);
+            }
             boolean finSent = finSent();
             int sent = Math.min(sndNxt - sndUna, sendBuffer.length()); // data bytes sent (or resent after a timeout)
             int unsent = sendBuffer.length() - sent;
             int inFlight = sndNxt - sndUna;
-            int window = Math.min(sndWnd, congestion.congestionWindow());
+            // Limited transmit (RFC 3042): the first two duplicate ACKs each let one new segment out.
+            int limitedTransmit = !inRecovery && duplicateAcks > 0 && duplicateAcks < 3 ? duplicateAcks * mss : 0;
+            int window = Math.min(sndWnd, congestion.congestionWindow() + limitedTransmit);
             int usable = window - inFlight;
             int length = Math.min(unsent, Math.min(mss, Math.max(0, usable)));
             boolean lastData = length == unsent;
@@ -714,7 +818,167 @@ final class Connection implements TcpConnection {
         if (!retransmitTimer.isScheduled()) {
             retransmitTimer.scheduleAfterNanos(rtt.rtoNanos());
         }
+        if (!probeTimer.isScheduled()) {
+            armProbe();
+        }
         return true;
+    }
+
+    /**
+     * Arms the tail loss probe (RFC 8985 §7.2): PTO = 2·SRTT, plus a delayed ACK's wait when a
+     * single segment is in flight, and only if it comes before the retransmission timeout. Needs an
+     * RTT sample and SACK, whose answer to the probe is what starts a fast recovery.
+     */
+    private void armProbe() {
+        if (!sackPermitted || !rtt.hasSample() || inRecovery || probeOutstanding || sndUna == sndMax
+                || (state != TcpState.ESTABLISHED && state != TcpState.CLOSE_WAIT && state != TcpState.FIN_WAIT_1
+                        && state != TcpState.CLOSING && state != TcpState.LAST_ACK)) {
+            return;
+        }
+        long pto = Math.max(2 * rtt.srttNanos(), 10_000_000L);
+        if (sndMax - sndUna <= segmentPayload()) {
+            pto += settings.delayedAck().toNanos();
+        }
+        long now = tcp.loop().now();
+        if (retransmitTimer.isScheduled() && retransmitTimer.deadline() - now <= pto) {
+            return;
+        }
+        probeTimer.scheduleAfterNanos(pto);
+    }
+
+    /**
+     * In recovery: the first hole's retransmission got no answer within its reordering window, so
+     * it was lost; send it again. Otherwise the tail loss probe (RFC 8985 §7.3): send one new
+     * segment if there is one, else the last segment again.
+     */
+    private void onProbe() {
+        if (sndUna == sndMax || state == TcpState.CLOSED || state == TcpState.TIME_WAIT) {
+            return;
+        }
+        if (inRecovery) {
+            if (sackPermitted && unaRetransmitSeq == sndUna) {
+                retransmitHole(sndUna);
+            }
+            return;
+        }
+        if (reorderTimerArmed) {
+            reorderTimerArmed = false;
+            if (reorderUna == sndUna && !scoreboard.isEmpty()) {
+                enterRecovery(tcp.loop().now()); // the reordering window passed: SND.UNA's segment is lost
+                afterInput();
+                return;
+            }
+        }
+        probeOutstanding = true;
+        int mss = segmentPayload();
+        int sent = Math.min(sndNxt - sndUna, sendBuffer.length());
+        int unsent = sendBuffer.length() - sent;
+        int length = Math.min(unsent, Math.min(mss, sndWnd - (sndNxt - sndUna)));
+        if (length > 0 && sndNxt == sndMax) {
+            sendData(sndNxt, sent, length, finQueued && !finSent() && length == unsent);
+        } else {
+            int dataInFlight = Math.min(sendBuffer.length(), sndMax - sndUna);
+            int last = Math.min(mss, dataInFlight);
+            boolean fin = finQueued && !finAcked && sndMax - sndUna == dataInFlight + 1;
+            if (last > 0 || fin) {
+                tcp.sendSegment(this, sndUna + dataInFlight - last, TcpPacket.ACK | (fin ? TcpPacket.FIN : 0),
+                        dataInFlight - last, last);
+                tcp.counters().fastRetransmits++;
+            }
+        }
+        retransmitTimer.scheduleAfterNanos(rtt.rtoNanos()); // §7.3: the RTO restarts after a probe
+    }
+
+    /**
+     * Sends again one segment's worth of the hole at {@code seq} (up to the next SACKed range),
+     * moving HighRxt past it. Returns false when nothing could be sent.
+     */
+    private boolean retransmitHole(int seq) {
+        int high = scoreboard.highSacked(sndUna);
+        int end = scoreboard.nextSackedStart(seq, Seq.gt(high, seq) ? high : sndMax);
+        int offset = seq - sndUna;
+        int data = Math.max(0, Math.min(Math.min(segmentPayload(), end - seq), sendBuffer.length() - offset));
+        boolean fin = finQueued && !finAcked && offset + data == sendBuffer.length() && Seq.lt(seq + data, sndMax);
+        if (data == 0 && !fin) {
+            return false;
+        }
+        if (!tcp.sendSegment(this, seq, TcpPacket.ACK | (fin ? TcpPacket.FIN : 0), offset, data)) {
+            return false;
+        }
+        tcp.counters().fastRetransmits++;
+        rttTiming = false;
+        if (seq == sndUna) {
+            // If this retransmission is lost and nothing else arrives to say so, the probe timer does
+            // (RACK's reordering-window timer, RFC 8985 §6.3): a round trip plus a quarter, then send again.
+            unaRetransmitBackoff = unaRetransmitSeq == seq ? Math.min(unaRetransmitBackoff + 1, 6) : 0;
+            unaRetransmitSeq = seq;
+            unaRetransmitNanos = tcp.loop().now();
+            long wait = (rtt.srttNanos() + Math.max(rtt.srttNanos() / 4, 2_000_000L)) << unaRetransmitBackoff;
+            probeTimer.scheduleAfterNanos(Math.min(wait, rtt.rtoNanos()));
+        }
+        if (Seq.gt(seq + data + (fin ? 1 : 0), highRxt)) {
+            highRxt = seq + data + (fin ? 1 : 0);
+        }
+        return true;
+    }
+
+    /**
+     * RFC 6675 §4 SetPipe: the data still in the network. Bytes above the highest SACK count;
+     * below it, holes count unless they are lost, and retransmitted bytes count once more.
+     */
+    private int pipe() {
+        int high = scoreboard.highSacked(sndUna);
+        int pipe = sndMax - high;
+        int threshold = duplicateThreshold();
+        int at = sndUna;
+        while (Seq.lt(at, high)) {
+            int sackedEnd = scoreboard.skipSacked(at);
+            if (sackedEnd != at) {
+                at = sackedEnd;
+                continue;
+            }
+            int holeEnd = scoreboard.nextSackedStart(at, high);
+            if (!isLost(at, threshold)) {
+                pipe += holeEnd - at;
+            }
+            if (Seq.lt(at, highRxt)) {
+                pipe += Seq.min(holeEnd, highRxt) - at;
+            }
+            at = holeEnd;
+        }
+        return pipe;
+    }
+
+    /**
+     * Loss recovery with SACK (RFC 6675 §5 (C)): while the window allows a segment beyond the pipe,
+     * send NextSeg — a lost hole first, then new data, then any other hole below the highest SACK.
+     */
+    private void recoveryOutput() {
+        int mss = segmentPayload();
+        int window = congestion.slowStartThreshold();
+        for (int sent = 0; sent < 64 && window - pipe() >= mss; sent++) {
+            int high = scoreboard.highSacked(sndUna);
+            int next = scoreboard.skipSacked(Seq.max(highRxt, sndUna));
+            boolean holeBelowHigh = Seq.lt(next, high);
+            if (holeBelowHigh && isLost(next, duplicateThreshold())) {
+                if (!retransmitHole(next)) {
+                    return;
+                }
+                continue; // rule 1
+            }
+            int unsent = sendBuffer.length() - Math.min(sndNxt - sndUna, sendBuffer.length());
+            int length = Math.min(unsent, Math.min(mss, sndWnd - (sndNxt - sndUna)));
+            if (length > 0 && (length == mss || length == unsent)) {
+                boolean fin = finQueued && !finSent() && length == unsent;
+                if (!sendData(sndNxt, sndNxt - sndUna, length, fin)) {
+                    return;
+                }
+                continue; // rule 2
+            }
+            if (!holeBelowHigh || !retransmitHole(next)) {
+                return; // rule 3 had nothing either
+            }
+        }
     }
 
     /** Sends the first unacknowledged segment again, in fast recovery (third duplicate ACK, partial ACK). */
@@ -799,6 +1063,7 @@ final class Connection implements TcpConnection {
                 inRecovery = false;
                 duplicateAcks = 0;
                 recover = sndMax;
+                highRxt = sndUna;
                 rttTiming = false;
                 sndNxt = sndUna; // output() counts each segment it sends again
                 output();
@@ -1035,6 +1300,7 @@ final class Connection implements TcpConnection {
         }
         state = TcpState.CLOSED;
         retransmitTimer.cancel();
+        probeTimer.cancel();
         delayedAckTimer.cancel();
         persistTimer.cancel();
         keepAliveTimer.cancel();

@@ -493,7 +493,11 @@ public final class TcpLayer implements TransportProtocol, Tcp {
             o.tsEcr = c.tsRecent;
         }
         if (c.sackPermitted && !c.outOfOrder.isEmpty()) {
-            o.sackBlocks = c.outOfOrder.sackBlocks(sackLefts, sackRights, c.timestamps ? 3 : 4);
+            // Options count against the segment size (RFC 6691): a full data segment has no room for SACK
+            // blocks, and takes none rather than exceed the MTU; ACKs and short segments carry them.
+            int room = Math.min(40, c.sndMss - length) - (c.timestamps ? Connection.TIMESTAMPS_LENGTH : 0);
+            int fit = room >= 12 ? (room - 4) / 8 : 0;
+            o.sackBlocks = fit == 0 ? 0 : c.outOfOrder.sackBlocks(sackLefts, sackRights, Math.min(fit, c.timestamps ? 3 : 4));
             for (int i = 0; i < o.sackBlocks; i++) {
                 sackLefts[i] += c.rcvNxt;
                 sackRights[i] += c.rcvNxt;

@@ -115,7 +115,9 @@ class TcpTransferTest {
             for (int i = 0; i < 600 && !(clientSide.closed && serverSide[0] != null && serverSide[0].closed); i++) {
                 net.advance(1000);
             }
-            assertTrue(clientSide.eof && serverSide[0].eof, "both saw end of stream");
+            assertTrue(clientSide.eof && serverSide[0].eof, "both saw end of stream; client " + clientSide.error + " "
+                    + clientSide.received + ", server " + serverSide[0].error + " " + serverSide[0].received + ", "
+                    + client.tcp().stats() + " " + server.tcp().stats() + " drops " + client.iface().drops() + " " + server.iface().drops());
             assertEquals(up.length, serverSide[0].received);
             assertEquals(down.length, clientSide.received);
             assertArrayEquals(sha256(up), serverSide[0].digest.digest());
@@ -123,6 +125,9 @@ class TcpTransferTest {
             assertEquals(null, clientSide.error);
             assertEquals(null, serverSide[0].error);
             assertEquals(0, client.iface().internalErrors() + server.iface().internalErrors());
+            // No segment may outgrow the MTU, whatever options it carries (RFC 6691).
+            assertEquals(0, client.iface().drops().get(dev.pith.net.DropReason.IPV4_TOO_BIG)
+                    + server.iface().drops().get(dev.pith.net.DropReason.IPV4_TOO_BIG));
             assertEquals(0, net.loop.stats().errors());
         }
     }
