@@ -11,10 +11,12 @@ module dev.pith.net {
     exports dev.pith.net.wire;
     exports dev.pith.net.device;
     exports dev.pith.net.gateway;
+    exports dev.pith.net.http;
 
     // The layers themselves are internal; the composition model and the generated boot code wire them.
     exports dev.pith.net.internal.iface to dev.pith.dsl;
     exports dev.pith.net.internal.tcp to dev.pith.dsl;
     exports dev.pith.net.internal.udp to dev.pith.dsl;
+    exports dev.pith.net.internal.http to dev.pith.dsl;
     exports dev.pith.net.internal.dhcp to dev.pith.dsl;
 }
