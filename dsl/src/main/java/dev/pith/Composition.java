@@ -1,5 +1,7 @@
 package dev.pith;
 
+import dev.pith.net.http.HttpSettings;
+import dev.pith.net.http.Routes;
 import dev.pith.net.tcp.BlockingTcpHandler;
 import dev.pith.net.tcp.TcpHandler;
 import dev.pith.net.udp.UdpHandler;
@@ -8,6 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The one implementation of every builder step (jOOQ's {@code SelectImpl} pattern): the step
@@ -90,6 +93,17 @@ final class Composition implements UnikernelStep, NetworkStep, TcpStep {
     @Override
     public TcpStep serve(int port, BlockingTcpHandler handler) {
         services.add(new Service.TcpServe(port, handler));
+        return this;
+    }
+
+    @Override
+    public TcpStep http(int port, Consumer<Routes> routes) {
+        return http(port, HttpSettings.defaults(), routes);
+    }
+
+    @Override
+    public TcpStep http(int port, HttpSettings settings, Consumer<Routes> routes) {
+        services.add(new Service.Http(port, settings, routes));
         return this;
     }
 

@@ -10,6 +10,7 @@ import dev.pith.net.InterfaceSettings;
 import dev.pith.net.NetInterface;
 import dev.pith.net.device.TapDevice;
 import dev.pith.net.gateway.HostGateway;
+import dev.pith.net.http.HttpServer;
 import dev.pith.net.internal.dhcp.DhcpClient;
 import dev.pith.net.internal.dhcp.DhcpSettings;
 import dev.pith.net.internal.iface.Interface;
@@ -34,6 +35,8 @@ final class NetworkAssembly {
     /** Frame buffers per unikernel: enough for full device queues in both directions. */
     static final int FRAME_BUFFERS = 4096;
     static final int FRAME_BUFFER_SIZE = 2048;
+    /** How long a stopping HTTP server lets requests in flight finish. */
+    static final java.time.Duration HTTP_SHUTDOWN_GRACE = java.time.Duration.ofSeconds(2);
 
     private final Plan.NetworkPlan plan;
     private final Platform platform;
@@ -168,10 +171,12 @@ final class NetworkAssembly {
             case Service.TcpListen l -> tcp.listen(l.port(), l.handler());
             case Service.TcpServe s -> tcp.serve(s.port(), s.handler());
             case Service.Udp u -> udp.bind(u.port(), u.handler());
+            case Service.Http h -> HttpServer.start(loop, tcp, h.port(), h.routes(), h.settings());
         }, () -> {
             switch (handle[0]) {
                 case TcpListener l -> l.close();
                 case UdpSocket u -> u.close();
+                case HttpServer h -> h.shutdown(HTTP_SHUTDOWN_GRACE);
                 case null, default -> { }
             }
         });

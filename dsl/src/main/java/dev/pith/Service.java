@@ -1,9 +1,12 @@
 package dev.pith;
 
+import dev.pith.net.http.HttpSettings;
+import dev.pith.net.http.Routes;
 import dev.pith.net.tcp.BlockingTcpHandler;
 import dev.pith.net.tcp.TcpHandler;
 import dev.pith.net.udp.UdpHandler;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /** A service the unikernel offers on a port: what a user of the image reaches from outside. */
 public sealed interface Service {
@@ -54,6 +57,31 @@ public sealed interface Service {
         @Override
         public String toString() {
             return "tcp serve " + port + " (blocking, virtual threads)";
+        }
+    }
+
+    /**
+     * An HTTP/1.1 server.
+     *
+     * @param port the TCP port
+     * @param settings its limits and timeouts
+     * @param routes declares its routes when it starts
+     */
+    record Http(int port, HttpSettings settings, Consumer<Routes> routes) implements Service {
+        public Http {
+            checkPort(port);
+            Objects.requireNonNull(settings, "settings == null");
+            Objects.requireNonNull(routes, "routes == null");
+        }
+
+        @Override
+        public String protocol() {
+            return "tcp";
+        }
+
+        @Override
+        public String toString() {
+            return "http " + port;
         }
     }
 
