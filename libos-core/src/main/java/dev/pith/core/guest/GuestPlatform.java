@@ -1,0 +1,384 @@
+package dev.pith.core.guest;
+
+import dev.pith.core.Clock;
+import dev.pith.core.EventLoop;
+import dev.pith.core.RandomSource;
+import dev.pith.core.buffer.PacketBufferPool;
+import dev.pith.core.dma.DmaArena;
+import dev.pith.core.platform.Platform;
+import dev.pith.core.sys.Errno;
+import dev.pith.core.sys.Linux;
+import dev.pith.core.sys.SyscallException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The platform of a unikernel that is PID 1 of its own virtual machine (DESIGN.md §2–3): a stock
+ * Linux kernel started the JVM, and this class does the rest of init's work.
+ *
+ * <pre>{@code
+ * public static void main(String[] args) {
+ *     GuestPlatform.runAsInit(() -> {          // whatever happens next, the machine powers off
+ *         GuestPlatform platform = GuestPlatform.boot();
+ *         ... drivers over platform.dmaArena(), the stack over platform.eventLoop() ...
+ *     });
+ * }
+ * }</pre>
+ *
+ * <ul>
+ *   <li>{@link #boot()} mounts proc, sysfs, devtmpfs and hugetlbfs, reads the {@code pith.*}
+ *       settings from the kernel command line, and reserves the hugepages DMA memory will need.
+ *   <li>Time is {@link System#nanoTime()}. Randomness is {@link RandomSource#secure()}, seeded on
+ *       first use, never at boot: with QEMU's default CPU (no RDRAND) the kernel's pool is not
+ *       ready when the JVM starts and the first blocking read waited about 1 s here; with RDRAND
+ *       ({@code -cpu max} under TCG, the host CPU under KVM) and RANDOM_TRUST_CPU it was ready
+ *       0.04 s into boot (DESIGN.md §3). Loading the kernel's virtio-rng driver is no option: it
+ *       would bring virtio_pci, which would take Pith's devices.
+ *   <li>The event loop spins 50 µs when idle, then parks at most 1 ms: polled devices cannot wake it.
+ *   <li>Packet buffers and rings come from one {@link DmaArena}: hugepages if reserved, else
+ *       locked 4 KiB pages.
+ *   <li>{@link #exit} syncs, reports the status through QEMU's isa-debug-exit device and powers off.
+ * </ul>
+ *
+ * <p>Settings read here: {@code pith.dma_mib} (DMA memory, default {@value #DEFAULT_DMA_MIB} MiB),
+ * {@code pith.exit_port} (isa-debug-exit's I/O port, default 0x501, or "none"), {@code pith.log}
+ * ("debug" prints each boot step). The guest cannot detect isa-debug-exit; on a machine without
+ * it the write goes to an unclaimed port, which QEMU ignores.
+ */
+public final class GuestPlatform implements Platform {
+
+    /** isa-debug-exit's default I/O port (QEMU's {@code iobase=0x501}). */
+    public static final int DEFAULT_DEBUG_EXIT_PORT = 0x501;
+    /** Default size of the DMA arena in MiB: four 2 MiB hugepages. */
+    public static final int DEFAULT_DMA_MIB = 8;
+
+    private final Map<String, String> settings;
+    private final Clock clock = Clock.system();
+    private final RandomSource random = RandomSource.secure();
+    private final Shutdown shutdown;
+    private final long dmaBytes;
+    /** Made on first use. Guarded by {@code this}. */
+    private DmaArena dmaArena;
+
+    GuestPlatform(Map<String, String> settings, Shutdown shutdown) {
+        this.settings = Map.copyOf(settings);
+        this.shutdown = Objects.requireNonNull(shutdown, "shutdown == null");
+        this.dmaBytes = dmaMib(this.settings) << 20;
+    }
+
+    /**
+     * Does PID 1's work and returns the platform: mounts /proc, /sys, /dev (devtmpfs) and
+     * /dev/hugepages (skipping what is mounted already), reads the settings from /proc/cmdline and
+     * reserves hugepages for the DMA arena if the kernel command line did not.
+     *
+     * @throws IllegalStateException if this process is not PID 1: mounting over a host's /dev is never wanted
+     * @throws IOException if proc, sysfs or devtmpfs cannot be mounted
+     */
+    public static GuestPlatform boot() throws IOException {
+        if (ProcessHandle.current().pid() != 1) {
+            throw new IllegalStateException("GuestPlatform.boot() is for PID 1 of a guest; this is PID "
+                    + ProcessHandle.current().pid() + " (use GuestPlatform.attach() or the hosted platform)");
+        }
+        long start = System.nanoTime();
+        mount("proc", "/proc", "proc", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC, null, true);
+        Map<String, String> settings = KernelCommandLine.read().pithSettings();
+        boolean debug = "debug".equals(settings.get("log"));
+        String mounted = Files.readString(Path.of("/proc/self/mounts"));
+        mountUnlessMounted(mounted, "sysfs", "/sys", "sysfs", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC, null,
+                true, debug);
+        mountUnlessMounted(mounted, "devtmpfs", "/dev", "devtmpfs", Linux.MS_NOSUID, "mode=0755", true, debug);
+        // Anonymous MAP_HUGETLB needs no mount; hugetlbfs is for tools and files. Optional: the kernel may lack it.
+        mountUnlessMounted(mounted, "hugetlbfs", "/dev/hugepages", "hugetlbfs", Linux.MS_NOSUID | Linux.MS_NODEV, null,
+                false, debug);
+        GuestPlatform platform = new GuestPlatform(settings, Shutdown.SYSTEM);
+        platform.reserveHugepages(debug);
+        if (debug) {
+            System.out.printf("pith: booted in %.1f ms, settings %s%n", (System.nanoTime() - start) / 1e6, settings);
+        }
+        return platform;
+    }
+
+    /**
+     * Returns the platform of a guest whose file systems someone else mounted (a test harness,
+     * an init shell): settings from /proc/cmdline, nothing mounted, nothing reserved.
+     */
+    public static GuestPlatform attach() throws IOException {
+        return new GuestPlatform(KernelCommandLine.read().pithSettings(), Shutdown.SYSTEM);
+    }
+
+    /** The body of an init process; may throw. */
+    @FunctionalInterface
+    public interface Main {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code main} as PID 1 should: whatever happens the machine syncs and powers off, with
+     * status 0 after a normal end and 1 after a failure, reported on the console (the serial port).
+     * <ul>
+     *   <li>{@code main} returns: once every other non-daemon thread has ended (an event loop
+     *       thread keeps the machine up, as it would keep a JVM), power off with 0.
+     *   <li>{@code main} throws anything: print it, power off with 1.
+     *   <li>another thread dies of a {@link VirtualMachineError} (out of memory, stack overflow):
+     *       print it, power off with 1; other uncaught exceptions are printed, as the JVM does.
+     *   <li>{@link System#exit}: a shutdown hook powers off with 0 — the JVM does not tell hooks the
+     *       status; call {@link #exit} to choose one.
+     * </ul>
+     * Never returns.
+     */
+    public static void runAsInit(Main main) {
+        Init.run(main, Shutdown.SYSTEM, System.out, true);
+    }
+
+    // ---- Platform.
+
+    @Override
+    public String name() {
+        return "guest";
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public RandomSource random() {
+        return random;
+    }
+
+    @Override
+    public EventLoop.Builder eventLoop() {
+        // Virtqueues are polled and cannot wake a parked loop: spin briefly for latency, then park at most 1 ms.
+        return EventLoop.builder().clock(clock).spin(Duration.ofNanos(50_000)).maxPark(Duration.ofMillis(1));
+    }
+
+    @Override
+    public PacketBufferPool packetBuffers(int bufferSize, int count) {
+        try {
+            return dmaArena().packetBuffers(bufferSize, count);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public Map<String, String> settings() {
+        return settings;
+    }
+
+    /**
+     * Syncs, writes {@code status} to isa-debug-exit (QEMU then exits with {@link #qemuExitStatus}),
+     * and powers off with reboot(RB_POWER_OFF). Never returns.
+     */
+    @Override
+    public void exit(int status) {
+        shutdown.exit(status);
+    }
+
+    /**
+     * Returns the DMA arena of this guest, made on first use: {@code pith.dma_mib} MiB of
+     * hugepages if enough are free, else of locked 4 KiB pages (regions of at most 4 KiB then).
+     */
+    @SuppressWarnings("exports") // DmaArena is exported to the driver modules only, which are this method's callers
+    public synchronized DmaArena dmaArena() throws IOException {
+        if (dmaArena == null) {
+            dmaArena = DmaArena.allocate(dmaBytes);
+            if (dmaArena.backing() != DmaArena.Backing.HUGEPAGES) {
+                System.out.println("pith: no free hugepages for " + (dmaBytes >> 20) + " MiB of DMA memory; using"
+                        + " 4 KiB locked pages (regions of at most 4 KiB); reserve hugepages=N to avoid this");
+            }
+        }
+        return dmaArena;
+    }
+
+    /** Returns the I/O port isa-debug-exit listens on, or -1 if {@code pith.exit_port=none}. */
+    public int debugExitPort() {
+        return debugExitPort(settings);
+    }
+
+    // ---- Exit status encoding.
+
+    /**
+     * Returns the byte written to isa-debug-exit for {@code status}: the status itself from 0 to
+     * 127, else 127. QEMU exits with {@code (value << 1) | 1}, and a process status has 8 bits, so
+     * larger values would wrap — 128 would look like success.
+     */
+    public static int debugExitValue(int status) {
+        return status >= 0 && status <= 127 ? status : 127;
+    }
+
+    /** Returns the status QEMU exits with when the guest exits with {@code status}: {@code (value << 1) | 1}. */
+    public static int qemuExitStatus(int status) {
+        return debugExitValue(status) << 1 | 1;
+    }
+
+    /** Returns the guest's status from QEMU's exit status, or -1 if QEMU did not exit through isa-debug-exit (even). */
+    public static int guestStatus(int qemuExitStatus) {
+        return (qemuExitStatus & 1) == 1 && qemuExitStatus >= 1 && qemuExitStatus <= 255 ? qemuExitStatus >> 1 : -1;
+    }
+
+    // ---- Helpers.
+
+    static int debugExitPort(Map<String, String> settings) {
+        String value = settings.get("exit_port");
+        if (value == null) {
+            return DEFAULT_DEBUG_EXIT_PORT;
+        }
+        if (value.equals("none") || value.equals("off")) {
+            return -1;
+        }
+        try {
+            int port = Integer.decode(value);
+            if (port < 0 || port > 0xffff) {
+                throw new NumberFormatException("outside 0..0xffff");
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("pith.exit_port must be an I/O port (e.g. 0x501) or none: \"" + value
+                    + "\"", e);
+        }
+    }
+
+    static long dmaMib(Map<String, String> settings) {
+        String value = settings.get("dma_mib");
+        if (value == null) {
+            return DEFAULT_DMA_MIB;
+        }
+        try {
+            long mib = Long.parseLong(value);
+            if (mib < 1 || mib > 1 << 20) {
+                throw new NumberFormatException("outside 1..1048576");
+            }
+            return mib;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("pith.dma_mib must be a number of MiB: \"" + value + "\"", e);
+        }
+    }
+
+    /** Makes sure enough 2 MiB hugepages are free for the DMA arena, asking the kernel for more early in boot. */
+    private void reserveHugepages(boolean debug) {
+        long needed = (dmaBytes + DmaArena.HUGEPAGE_SIZE - 1) / DmaArena.HUGEPAGE_SIZE;
+        long free = DmaArena.freeHugepages();
+        if (free >= needed) {
+            return;
+        }
+        Path sysctl = Path.of("/proc/sys/vm/nr_hugepages");
+        try {
+            long total = Long.parseLong(Files.readString(sysctl).strip());
+            Files.writeString(sysctl, Long.toString(total + needed - free));
+            // Locked-page fallback: keep compaction from moving pages a device holds addresses of.
+            if (DmaArena.freeHugepages() < needed) {
+                Files.writeString(Path.of("/proc/sys/vm/compact_unevictable_allowed"), "0");
+            }
+        } catch (IOException | NumberFormatException e) {
+            System.out.println("pith: cannot reserve hugepages: " + e);
+        }
+        if (debug) {
+            System.out.println("pith: hugepages free " + DmaArena.freeHugepages() + ", wanted " + needed);
+        }
+    }
+
+    private static void mountUnlessMounted(String mounts, String source, String target, String type, long flags,
+            String data, boolean required, boolean debug) throws IOException {
+        // /proc/self/mounts: "source target type options 0 0" per line.
+        for (String line : mounts.split("\n")) {
+            String[] fields = line.split(" ");
+            if (fields.length > 2 && fields[1].equals(target) && fields[2].equals(type)) {
+                if (debug) {
+                    System.out.println("pith: " + target + " already mounted");
+                }
+                return;
+            }
+        }
+        mount(source, target, type, flags, data, required);
+        if (debug) {
+            System.out.println("pith: mounted " + type + " on " + target);
+        }
+    }
+
+    private static void mount(String source, String target, String type, long flags, String data, boolean required)
+            throws IOException {
+        try {
+            Files.createDirectories(Path.of(target));
+            Linux.mount(source, target, type, flags, data);
+        } catch (SyscallException e) {
+            if (e.errnoValue() == Errno.EBUSY) {
+                return; // already mounted there
+            }
+            if (required) {
+                throw e;
+            }
+            System.out.println("pith: " + e.getMessage() + " (continuing without " + target + ")");
+        } catch (IOException e) {
+            if (required) {
+                throw e;
+            }
+            System.out.println("pith: cannot create " + target + ": " + e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GuestPlatform[settings " + settings + "]";
+    }
+
+    /** How {@link #runAsInit} runs the main body; separate so tests drive it with a fake machine. */
+    static final class Init {
+        private Init() {}
+
+        static void run(Main main, Shutdown shutdown, PrintStream console, boolean asProcess) {
+            if (asProcess) {
+                Thread.setDefaultUncaughtExceptionHandler((thread, failure) -> {
+                    console.println("pith: uncaught exception in thread \"" + thread.getName() + "\":");
+                    failure.printStackTrace(console);
+                    if (failure instanceof VirtualMachineError) {
+                        shutdown.exit(1);
+                    }
+                });
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown.exit(0), "pith-power-off"));
+            }
+            int status;
+            try {
+                main.run();
+                if (asProcess) {
+                    awaitOtherNonDaemonThreads();
+                }
+                status = 0;
+            } catch (Throwable failure) {
+                try {
+                    console.println("pith: init failed:");
+                    failure.printStackTrace(console);
+                } catch (Throwable ignored) {
+                    // out of memory, most likely: power off all the same
+                }
+                status = 1;
+            }
+            shutdown.exit(status);
+        }
+
+        /** Waits, as the JVM's DestroyJavaVM does, until no other non-daemon platform thread is alive. */
+        private static void awaitOtherNonDaemonThreads() throws InterruptedException {
+            Thread self = Thread.currentThread();
+            for (;;) {
+                Thread other = null;
+                for (Thread thread : Thread.getAllStackTraces().keySet()) {
+                    if (thread != self && thread.isAlive() && !thread.isDaemon()) {
+                        other = thread;
+                        break;
+                    }
+                }
+                if (other == null) {
+                    return;
+                }
+                other.join();
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.pith.core.guest;
+
+import dev.pith.core.sys.Linux;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * What powering off takes from the machine; a seam so that tests check the sequence without
+ * rebooting the host.
+ */
+interface Machine {
+
+    /** The console: stdout, which the kernel sends to the serial port. */
+    PrintStream console();
+
+    /** Flushes every file system's buffered writes (sync(2)). */
+    void sync();
+
+    /** Writes one byte to an I/O port through {@code /dev/port}. */
+    void writeIoPort(int port, int value) throws IOException;
+
+    /** Powers off with reboot(RB_POWER_OFF); returns only if that failed. */
+    void powerOff() throws IOException;
+
+    /** Ends the JVM at once: the last resort, after which the kernel panics ("Attempted to kill init"). */
+    void halt(int status);
+
+    /** The machine this JVM runs on. */
+    Machine LINUX = new Machine() {
+        @Override
+        public PrintStream console() {
+            return System.out;
+        }
+
+        @Override
+        public void sync() {
+            Linux.sync();
+        }
+
+        @Override
+        public void writeIoPort(int port, int value) throws IOException {
+            // /dev/port maps file offsets to I/O ports (drivers/char/mem.c write_port): one outb per byte.
+            int fd = Linux.open("/dev/port", Linux.O_WRONLY | Linux.O_CLOEXEC, 0);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment bytes = arena.allocate(1);
+                bytes.set(ValueLayout.JAVA_BYTE, 0, (byte) value);
+                Linux.pwrite(fd, bytes, port);
+            } finally {
+                Linux.close(fd);
+            }
+        }
+
+        @Override
+        public void powerOff() throws IOException {
+            Linux.reboot(Linux.RB_POWER_OFF);
+        }
+
+        @Override
+        public void halt(int status) {
+            Runtime.getRuntime().halt(status);
+        }
+    };
+}
