@@ -19,7 +19,7 @@ interface Machine {
     /** Flushes every file system's buffered writes (sync(2)). */
     void sync();
 
-    /** Writes one byte to an I/O port through {@code /dev/port}. */
+    /** Writes one byte to an I/O port: through {@code /dev/port}, or ioperm and an {@code out} stub without it. */
     void writeIoPort(int port, int value) throws IOException;
 
     /** Powers off with reboot(RB_POWER_OFF); returns only if that failed. */
@@ -42,6 +42,10 @@ interface Machine {
 
         @Override
         public void writeIoPort(int port, int value) throws IOException {
+            if (!java.nio.file.Files.exists(java.nio.file.Path.of("/dev/port"))) {
+                PortIo.outb(port, value); // kernels built without CONFIG_DEVPORT, such as Debian's cloud kernel
+                return;
+            }
             // /dev/port maps file offsets to I/O ports (drivers/char/mem.c write_port): one outb per byte.
             int fd = Linux.open("/dev/port", Linux.O_WRONLY | Linux.O_CLOEXEC, 0);
             try (Arena arena = Arena.ofConfined()) {
