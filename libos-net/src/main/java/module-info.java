@@ -19,4 +19,5 @@ module dev.pith.net {
     exports dev.pith.net.internal.udp to dev.pith.dsl;
     exports dev.pith.net.internal.http to dev.pith.dsl;
     exports dev.pith.net.internal.dhcp to dev.pith.dsl;
+    exports dev.pith.net.virtio to dev.pith.dsl;
 }
