@@ -4,4 +4,6 @@
  */
 module dev.pith.block {
     requires transitive dev.pith.core;
+
+    exports dev.pith.block.virtio;
 }
