@@ -1,6 +1,8 @@
 package dev.pith;
 
+import dev.pith.core.EventLoop;
 import dev.pith.core.Supervisor;
+import dev.pith.core.guest.GuestPlatform;
 import dev.pith.core.platform.HostedPlatform;
 import dev.pith.core.platform.Platform;
 import java.util.Objects;
@@ -59,11 +61,15 @@ public final class Unikernel {
     }
 
     /**
-     * Runs the unikernel hosted until it stops (Ctrl-C stops it cleanly), then exits the JVM with
-     * its status: 0 after a clean stop, {@value Supervisor#FAILURE_STATUS} after a failure, whose
-     * message names the part that failed.
+     * Runs the unikernel until it stops, then ends with its status: 0 after a clean stop,
+     * {@value Supervisor#FAILURE_STATUS} after a failure, whose message names the part that failed.
+     * As PID 1 of a virtual machine it {@linkplain #boot() boots} the guest; otherwise it runs hosted,
+     * in this JVM (Ctrl-C stops it cleanly), and exits the JVM.
      */
     public void run() {
+        if (ProcessHandle.current().pid() == 1) {
+            boot();
+        }
         HostedPlatform platform = new HostedPlatform();
         RunningUnikernel running = start(platform);
         Thread hook = Thread.ofPlatform().unstarted(running::stop);
@@ -76,6 +82,28 @@ public final class Unikernel {
             return; // Ctrl-C: the JVM is already on its way out.
         }
         platform.exit(status);
+    }
+
+    /**
+     * Runs the unikernel as PID 1 of its virtual machine: mounts what the JVM needs, drives the
+     * virtio devices with Pith's own drivers, runs the parts on the main thread's event loop, and
+     * powers the machine off with the exit status (handed to QEMU's isa-debug-exit). Never returns.
+     * The image linker's generated boot class does the same with the plan's parts written out.
+     */
+    public void boot() {
+        GuestPlatform.runAsInit(() -> {
+            GuestPlatform platform = GuestPlatform.boot();
+            Supervisor[] supervisor = new Supervisor[1];
+            EventLoop loop = platform.eventLoop().onError(failure -> supervisor[0].fail("event loop", failure)).build();
+            Assembly assembly = new Assembly(plan, loop, platform.random(), new GuestAssemblyDevices(platform));
+            supervisor[0] = new Supervisor(loop, assembly.components);
+            supervisor[0].start();
+            loop.runOnCurrentThread();
+            int status = supervisor[0].awaitExit();
+            supervisor[0].failure().ifPresent(f -> System.out.println("pith: unikernel '" + plan.name() + "' stopped: "
+                    + f.message()));
+            platform.exit(status);
+        });
     }
 
     @Override

@@ -1,0 +1,39 @@
+package dev.pith.internal;
+
+import dev.pith.core.device.NetDevice;
+import dev.pith.core.guest.GuestPlatform;
+import dev.pith.core.pci.PciAddress;
+import dev.pith.core.pci.PciDevice;
+import dev.pith.core.virtio.Virtio;
+import dev.pith.net.virtio.VirtioNet;
+import java.util.List;
+
+/** The guest's devices: virtio devices found on the PCI bus and driven by Pith's own drivers. */
+public final class GuestDevices {
+
+    private GuestDevices() {}
+
+    /** Returns the {@code index}-th virtio-net device in PCI order, driven by {@link VirtioNet}. */
+    public static Source<NetDevice> virtioNet(GuestPlatform platform, int index) {
+        return new Source<>() {
+            private PciDevice pci;
+
+            @Override
+            public NetDevice open() throws Exception {
+                List<PciAddress> nics = PciDevice.scan(PciDevice.SYSFS, Virtio.PCI_VENDOR_ID, Virtio.PCI_DEVICE_ID_NET);
+                if (index >= nics.size()) {
+                    throw new IllegalStateException("no virtio-net #" + index + ": the machine has " + nics.size()
+                            + " modern virtio-net devices; start QEMU with -device virtio-net-pci,disable-legacy=on,...");
+                }
+                pci = PciDevice.open(PciDevice.SYSFS, nics.get(index));
+                return VirtioNet.open(pci, platform.dmaArena(), VirtioNet.Settings.defaults());
+            }
+
+            @Override
+            public void close(NetDevice device) throws Exception {
+                device.close(); // resets the device through the BAR, so it goes before the BAR is unmapped
+                pci.close();
+            }
+        };
+    }
+}
