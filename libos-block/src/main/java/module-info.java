@@ -5,5 +5,6 @@
 module dev.pith.block {
     requires transitive dev.pith.core;
 
+    exports dev.pith.block;
     exports dev.pith.block.virtio;
 }

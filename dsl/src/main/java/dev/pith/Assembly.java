@@ -3,6 +3,7 @@ package dev.pith;
 import dev.pith.core.Component;
 import dev.pith.core.EventLoop;
 import dev.pith.core.RandomSource;
+import dev.pith.core.Supervisor;
 import dev.pith.core.device.BlockDevice;
 import dev.pith.core.device.NetDevice;
 import dev.pith.internal.DhcpPart;
@@ -11,6 +12,8 @@ import dev.pith.internal.NetPart;
 import dev.pith.internal.ServicePart;
 import dev.pith.internal.Source;
 import dev.pith.internal.StaticIpv4Part;
+import dev.pith.internal.PartsContext;
+import dev.pith.internal.TaskPart;
 import dev.pith.internal.TcpPart;
 import dev.pith.internal.UdpPart;
 import dev.pith.net.tcp.TcpSettings;
@@ -37,6 +40,7 @@ final class Assembly {
 
     final List<Component> components = new ArrayList<>();
     final Map<String, DiskPart> disks = new LinkedHashMap<>();
+    TaskPart task;
     NetPart net;
     UdpPart udp;
     TcpPart tcp;
@@ -47,7 +51,18 @@ final class Assembly {
         }
     }
 
+    /** Gives the task part, if any, the supervisor it reports to. */
+    void attach(Supervisor supervisor) {
+        if (task != null) {
+            task.attach(supervisor);
+        }
+    }
+
     private Component part(String name, Plan plan, EventLoop loop, RandomSource random, Devices devices) {
+        if (name.equals("task")) {
+            return task = new TaskPart(plan.task().orElseThrow(),
+                    new PartsContext(loop, List.copyOf(disks.values()), net, tcp, udp));
+        }
         if (name.startsWith("disk:")) {
             Disk disk = plan.disks().stream().filter(d -> name.equals("disk:" + d.name())).findFirst().orElseThrow();
             DiskPart part = new DiskPart(disk.name(), devices.disk(disk));

@@ -30,6 +30,7 @@ final class Composition implements UnikernelStep, NetworkStep, TcpStep {
     private Ipv4 ipv4;
     private boolean tcp;
     private final List<Service> services = new ArrayList<>();
+    private UnikernelTask task;
     private boolean built;
 
     Composition(String name) {
@@ -57,6 +58,15 @@ final class Composition implements UnikernelStep, NetworkStep, TcpStep {
     @Override
     public UnikernelStep disk(Disk disk) {
         disks.add(Objects.requireNonNull(disk, "disk == null"));
+        return this;
+    }
+
+    @Override
+    public Composition task(UnikernelTask task) {
+        if (this.task != null) {
+            throw new IllegalStateException("task(...) was already called: a unikernel runs one task");
+        }
+        this.task = Objects.requireNonNull(task, "task == null");
         return this;
     }
 
@@ -115,7 +125,8 @@ final class Composition implements UnikernelStep, NetworkStep, TcpStep {
         built = true;
         boolean udp = services.stream().anyMatch(s -> s instanceof Service.Udp);
         Optional<Plan.NetworkPlan> net = Optional.ofNullable(network).map(n -> new Plan.NetworkPlan(n, ipv4, udp, tcp));
-        Plan draft = new Plan(name, new Plan.Resources(memoryMib, cpus, jvmOptions), disks, net, services, List.of());
+        Plan draft = new Plan(name, new Plan.Resources(memoryMib, cpus, jvmOptions), disks, net, services,
+                Optional.ofNullable(task), List.of());
         return new Unikernel(Validator.validate(draft));
     }
 }

@@ -10,9 +10,11 @@ import dev.pith.internal.Source;
 final class GuestAssemblyDevices implements Assembly.Devices {
 
     private final GuestPlatform platform;
+    private final dev.pith.core.EventLoop loop;
 
-    GuestAssemblyDevices(GuestPlatform platform) {
+    GuestAssemblyDevices(GuestPlatform platform, dev.pith.core.EventLoop loop) {
         this.platform = platform;
+        this.loop = loop;
     }
 
     @Override
@@ -25,6 +27,10 @@ final class GuestAssemblyDevices implements Assembly.Devices {
 
     @Override
     public Source<BlockDevice> disk(Disk disk) {
-        throw new IllegalStateException("disk '" + disk.name() + "': virtio-blk is not wired into the guest yet");
+        return switch (disk) {
+            case Disk.Virtio v -> GuestDevices.virtioBlk(platform, loop, v.serial(), v.readOnly());
+            default -> throw new IllegalStateException("disk '" + disk.name() + "' is " + disk
+                    + ", which exists only hosted; in an image, use Disk.virtio(\"" + disk.name() + "\")");
+        };
     }
 }

@@ -20,6 +20,7 @@ final class HostedAssembly {
         HostedDevices devices = new HostedDevices(plan, platform, loop);
         Assembly assembly = new Assembly(plan, loop, platform.random(), devices);
         supervisor[0] = new Supervisor(loop, assembly.components);
+        assembly.attach(supervisor[0]);
         loop.start("pith-" + plan.name());
         supervisor[0].start();
         // Parts start quickly (none waits for the network: DHCP goes on in the background), so wait for them.

@@ -8,6 +8,9 @@ public interface IpStep {
     /** Binds a UDP port; datagrams go to {@code handler} on the event loop. */
     IpStep udp(int port, UdpHandler handler);
 
+    /** Runs {@code task} once every part has started; its return value ends the unikernel. */
+    IpStep task(UnikernelTask task);
+
     /** Turns on TCP; the next step adds TCP services. */
     TcpStep tcp();
 

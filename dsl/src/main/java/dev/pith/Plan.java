@@ -14,10 +14,11 @@ import java.util.Optional;
  * @param disks the disks, in declaration order
  * @param network the network interface and its configuration, if the unikernel has one
  * @param services the services offered on ports
+ * @param task the application code run once every part has started, if any
  * @param parts every part, in an order in which each comes after the parts it requires
  */
 public record Plan(String name, Resources resources, List<Disk> disks, Optional<NetworkPlan> network,
-        List<Service> services, List<Part> parts) {
+        List<Service> services, Optional<UnikernelTask> task, List<Part> parts) {
 
     public Plan {
         Objects.requireNonNull(name, "name == null");
@@ -25,6 +26,7 @@ public record Plan(String name, Resources resources, List<Disk> disks, Optional<
         disks = List.copyOf(disks);
         Objects.requireNonNull(network, "network == null");
         services = List.copyOf(services);
+        Objects.requireNonNull(task, "task == null");
         parts = List.copyOf(parts);
     }
 
@@ -86,6 +88,7 @@ public record Plan(String name, Resources resources, List<Disk> disks, Optional<
         for (Service service : services) {
             s.append("  ").append(service).append('\n');
         }
+        task.ifPresent(t -> s.append("  task\n"));
         s.append("  start order: ");
         s.append(String.join(" -> ", parts.stream().map(Part::name).toList()));
         return s.append('\n').toString();

@@ -27,4 +27,7 @@ public interface TcpStep extends IpStep {
 
     @Override
     TcpStep udp(int port, UdpHandler handler);
+
+    @Override
+    TcpStep task(UnikernelTask task);
 }

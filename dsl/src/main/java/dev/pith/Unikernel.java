@@ -95,8 +95,9 @@ public final class Unikernel {
             GuestPlatform platform = GuestPlatform.boot();
             Supervisor[] supervisor = new Supervisor[1];
             EventLoop loop = platform.eventLoop().onError(failure -> supervisor[0].fail("event loop", failure)).build();
-            Assembly assembly = new Assembly(plan, loop, platform.random(), new GuestAssemblyDevices(platform));
+            Assembly assembly = new Assembly(plan, loop, platform.random(), new GuestAssemblyDevices(platform, loop));
             supervisor[0] = new Supervisor(loop, assembly.components);
+            assembly.attach(supervisor[0]);
             supervisor[0].start();
             loop.runOnCurrentThread();
             int status = supervisor[0].awaitExit();

@@ -18,6 +18,9 @@ public interface UnikernelStep {
     /** Adds a disk. */
     UnikernelStep disk(Disk disk);
 
+    /** Runs {@code task} once every part has started; its return value ends the unikernel. */
+    UnikernelStep task(UnikernelTask task);
+
     /** Adds the network interface; the next step configures IPv4 on it. */
     NetworkStep network(Network network);
 

@@ -34,7 +34,7 @@ final class Validator {
             throw new IllegalArgumentException("unikernel '" + draft.name() + "' cannot be built:\n  - "
                     + String.join("\n  - ", problems));
         }
-        return new Plan(draft.name(), draft.resources(), draft.disks(), draft.network(), draft.services(),
+        return new Plan(draft.name(), draft.resources(), draft.disks(), draft.network(), draft.services(), draft.task(),
                 startOrder(declaredParts(draft)));
     }
 
@@ -140,6 +140,9 @@ final class Validator {
         for (Service service : plan.services()) {
             // A service waits for its protocol and for the address it is reached at.
             parts.put(service.protocol() + ":" + service.port(), List.of(service.protocol(), "ipv4"));
+        }
+        if (plan.task().isPresent()) {
+            parts.put("task", List.copyOf(parts.keySet())); // after everything: the task uses what it likes
         }
         return parts;
     }

@@ -1,6 +1,11 @@
 package dev.pith.internal;
 
+import dev.pith.block.virtio.VirtioBlk;
+import dev.pith.block.virtio.VirtioBlkSettings;
+import dev.pith.core.EventLoop;
+import dev.pith.core.device.BlockDevice;
 import dev.pith.core.device.NetDevice;
+import dev.pith.core.guest.KernelCommandLine;
 import dev.pith.core.guest.GuestPlatform;
 import dev.pith.core.pci.PciAddress;
 import dev.pith.core.pci.PciDevice;
@@ -12,6 +17,23 @@ import java.util.List;
 public final class GuestDevices {
 
     private GuestDevices() {}
+
+    /**
+     * Returns the virtio-blk disk whose serial is {@code serial}, driven by {@link VirtioBlk}; the
+     * boot disk (serial pith-boot, or the MBR signature named by pith.bootdisk) is never taken.
+     */
+    public static Source<BlockDevice> virtioBlk(GuestPlatform platform, EventLoop loop, String serial, boolean readOnly) {
+        return () -> {
+            VirtioBlk disk = VirtioBlk.openBySerial(loop, PciDevice.SYSFS, platform.dmaArena(), serial,
+                    VirtioBlkSettings.DEFAULT.withBootDisk(KernelCommandLine.read()));
+            if (readOnly && !disk.readOnly()) {
+                disk.close();
+                throw new IllegalStateException("disk '" + serial + "' is declared read-only but the VM attached it writable;"
+                        + " attach it with -drive ...,readonly=on");
+            }
+            return disk;
+        };
+    }
 
     /** Returns the {@code index}-th virtio-net device in PCI order, driven by {@link VirtioNet}. */
     public static Source<NetDevice> virtioNet(GuestPlatform platform, int index) {

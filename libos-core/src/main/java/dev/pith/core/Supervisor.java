@@ -70,7 +70,12 @@ public final class Supervisor {
 
     /** Stops the unikernel with status 0. Callable from any thread. */
     public void stop() {
-        runOnLoop(() -> shutdown(0));
+        exit(0);
+    }
+
+    /** Stops the unikernel with {@code status}, as a task that finished does. Callable from any thread; the first stop counts. */
+    public void exit(int status) {
+        runOnLoop(() -> shutdown(status));
     }
 
     /** Stops the unikernel because {@code component} failed. Callable from any thread; only the first failure counts. */

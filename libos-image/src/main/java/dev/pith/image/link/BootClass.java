@@ -64,6 +64,8 @@ public final class BootClass {
     private static final ClassName SERVICE_PART = ClassName.get(PARTS, "ServicePart");
     private static final ClassName DISK_PART = ClassName.get(PARTS, "DiskPart");
     private static final ClassName GUEST_DEVICES = ClassName.get(PARTS, "GuestDevices");
+    private static final ClassName TASK_PART = ClassName.get(PARTS, "TaskPart");
+    private static final ClassName PARTS_CONTEXT = ClassName.get(PARTS, "PartsContext");
 
     private BootClass() {}
 
@@ -83,11 +85,14 @@ public final class BootClass {
                         EVENT_LOOP, "event loop");
         List<String> parts = new ArrayList<>();
         for (Plan.Part part : plan.parts()) {
-            parts.add(part(body, part.name(), plan));
+            parts.add(part(body, part.name(), plan, parts));
         }
         body.addStatement("supervisor[0] = new $T(loop, $T.<$T>of($L))", SUPERVISOR, List.class, COMPONENT,
-                        String.join(", ", parts))
-                .addStatement("supervisor[0].start()")
+                String.join(", ", parts));
+        if (parts.contains("task")) {
+            body.addStatement("task.attach(supervisor[0])");
+        }
+        body.addStatement("supervisor[0].start()")
                 .addStatement("loop.runOnCurrentThread()")
                 .addStatement("supervisor[0].failure().ifPresent(f -> System.out.println($S + f.message()))",
                         "pith: unikernel '" + plan.name() + "' stopped: ")
@@ -115,8 +120,16 @@ public final class BootClass {
         return JavaFile.builder(PACKAGE, type).skipJavaLangImports(true).indent("    ").build();
     }
 
-    /** Adds the statement that makes one part and returns its variable's name. */
-    private static String part(CodeBlock.Builder body, String name, Plan plan) {
+    /** Adds the statement that makes one part and returns its variable's name; {@code made} are the parts before it. */
+    private static String part(CodeBlock.Builder body, String name, Plan plan, List<String> made) {
+        if (name.equals("task")) {
+            List<String> disks = made.stream().filter(v -> v.startsWith("disk")).toList();
+            body.addStatement("$T task = new $T(plan.task().orElseThrow(), new $T(loop, $T.of($L), $L, $L, $L))", TASK_PART,
+                    TASK_PART, PARTS_CONTEXT, List.class, String.join(", ", disks),
+                    made.contains("net") ? "net" : "null", made.contains("tcp") ? "tcp" : "null",
+                    made.contains("udp") ? "udp" : "null");
+            return "task";
+        }
         if (name.startsWith("disk:")) {
             String diskName = name.substring("disk:".length());
             Disk disk = plan.disks().stream().filter(d -> d.name().equals(diskName)).findFirst().orElseThrow();
