@@ -8,6 +8,8 @@
  */
 module dev.pith.image {
     requires org.lz4.java; // automatic module (Automatic-Module-Name of at.yawk.lz4:lz4-java)
+    requires transitive org.objectweb.asm;      // dev.pith.image.prune's API takes Type and ClassNode
+    requires transitive org.objectweb.asm.tree;
     requires dev.pith.dsl;            // the composition model the linker evaluates
     requires com.palantir.javapoet;   // automatic module: writes the boot class
     requires java.compiler;           // compiles it
@@ -17,6 +19,7 @@ module dev.pith.image {
     exports dev.pith.image.runtime;
     exports dev.pith.image.kernel;
     exports dev.pith.image.qemu;
+    exports dev.pith.image.disk;
     exports dev.pith.image.link;
 
     uses java.util.spi.ToolProvider; // jlink and jdeps, in-process

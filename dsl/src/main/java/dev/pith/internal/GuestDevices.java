@@ -42,10 +42,15 @@ public final class GuestDevices {
 
             @Override
             public NetDevice open() throws Exception {
-                List<PciAddress> nics = PciDevice.scan(PciDevice.SYSFS, Virtio.PCI_VENDOR_ID, Virtio.PCI_DEVICE_ID_NET);
+                // Modern-only (1041) and transitional (1000) devices alike: Pith drives both through the modern
+                // interface, so "-device virtio-net" works as well as "-device virtio-net-pci,disable-legacy=on".
+                List<PciAddress> nics = new java.util.ArrayList<>(
+                        PciDevice.scan(PciDevice.SYSFS, Virtio.PCI_VENDOR_ID, Virtio.PCI_DEVICE_ID_NET));
+                nics.addAll(PciDevice.scan(PciDevice.SYSFS, Virtio.PCI_VENDOR_ID, Virtio.PCI_DEVICE_ID_NET_TRANSITIONAL));
+                nics.sort(java.util.Comparator.comparing(PciAddress::toString));
                 if (index >= nics.size()) {
                     throw new IllegalStateException("no virtio-net #" + index + ": the machine has " + nics.size()
-                            + " modern virtio-net devices; start QEMU with -device virtio-net-pci,disable-legacy=on,...");
+                            + " virtio-net devices; start QEMU with -device virtio-net-pci,netdev=...");
                 }
                 pci = PciDevice.open(PciDevice.SYSFS, nics.get(index));
                 return VirtioNet.open(pci, platform.dmaArena(), VirtioNet.Settings.defaults());
