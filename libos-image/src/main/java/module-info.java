@@ -20,6 +20,7 @@ module dev.pith.image {
     exports dev.pith.image.kernel;
     exports dev.pith.image.qemu;
     exports dev.pith.image.disk;
+    exports dev.pith.image.prune;
     exports dev.pith.image.link;
 
     uses java.util.spi.ToolProvider; // jlink and jdeps, in-process

@@ -60,7 +60,8 @@ public final class GuestPlatform implements Platform {
 
     private final Map<String, String> settings;
     private final Clock clock = Clock.system();
-    private final RandomSource random = RandomSource.secure();
+    /** Made on first use: its seeding is a system call, and a platform made in a test never needs it. */
+    private RandomSource random;
     private final Shutdown shutdown;
     private final long dmaBytes;
     /** Made on first use. Guarded by {@code this}. */
@@ -149,7 +150,10 @@ public final class GuestPlatform implements Platform {
     }
 
     @Override
-    public RandomSource random() {
+    public synchronized RandomSource random() {
+        if (random == null) {
+            random = new BootRandom(); // never blocks the boot on the kernel's entropy pool
+        }
         return random;
     }
 

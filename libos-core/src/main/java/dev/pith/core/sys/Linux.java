@@ -397,6 +397,29 @@ public final class Linux {
         }
     }
 
+    /** getrandom(2) flags from linux/random.h: fail with EAGAIN rather than wait for the pool; never wait (5.6+). */
+    public static final int GRND_NONBLOCK = 0x0001;
+    public static final int GRND_INSECURE = 0x0004;
+
+    /**
+     * Fills {@code buf} from the kernel's random pool with getrandom(2); returns the bytes written.
+     * With flags 0 it blocks until the pool is initialised: never call that on the event loop.
+     */
+    public static long getrandom(MemorySegment buf, int flags) throws SyscallException {
+        Scratch scratch = Scratch.get();
+        long count;
+        try {
+            count = (long) Libc.Getrandom.HANDLE.invokeExact(scratch.callState, buf, buf.byteSize(), flags);
+        } catch (Throwable thrown) {
+            throw Libc.unchecked(thrown);
+        }
+        if (count == -1) {
+            throw new SyscallException("getrandom", buf.byteSize() + " bytes, flags 0x" + Integer.toHexString(flags),
+                    scratch.errno());
+        }
+        return count;
+    }
+
     /** Returns how many downcall handles exist so far, one per distinct call made; tests use it to prove laziness. */
     static int downcallHandlesCreated() {
         return Libc.handlesCreated();

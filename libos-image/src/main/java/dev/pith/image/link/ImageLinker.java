@@ -3,10 +3,16 @@ package dev.pith.image.link;
 import com.palantir.javapoet.JavaFile;
 import dev.pith.Plan;
 import dev.pith.image.ImageException;
+import dev.pith.image.disk.DiskImage;
 import dev.pith.image.initramfs.Compression;
 import dev.pith.image.initramfs.GuestImage;
 import dev.pith.image.kernel.Kernel;
 import dev.pith.image.kernel.KernelProvider;
+import dev.pith.image.prune.ClassPath;
+import dev.pith.image.prune.PrunedJar;
+import dev.pith.image.prune.Reachability;
+import dev.pith.image.prune.Report;
+import dev.pith.image.prune.Root;
 import dev.pith.image.runtime.RuntimeImage;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -22,6 +28,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
+import org.objectweb.asm.Type;
 
 /**
  * The image linker (DESIGN.md §5): from an application's class path and its composition to a
@@ -50,6 +57,7 @@ public final class ImageLinker {
     private final List<String> jvmOptions;
     private final Pruning pruning;
     private final Path runtimeCache;
+    private final boolean disk;
 
     private ImageLinker(Builder b) {
         this.classPath = List.copyOf(b.classPath);
@@ -61,6 +69,7 @@ public final class ImageLinker {
         this.jvmOptions = List.copyOf(b.jvmOptions);
         this.pruning = b.pruning;
         this.runtimeCache = b.runtimeCache;
+        this.disk = b.disk;
     }
 
     public static Builder builder() {
@@ -92,7 +101,14 @@ public final class ImageLinker {
                 .jvmOptions(options)
                 .compression(compression)
                 .build(output.resolve("boot"));
-        return new LinkedImage(plan, appJar, runtime, kernel, guest, pruned, (System.nanoTime() - start) / 1_000_000);
+        // The direct-boot triple side by side, for `qemu -kernel boot/vmlinuz -initrd ... -append "$(cat boot/cmdline)"`.
+        Files.copy(kernel.vmlinuz(), output.resolve("boot").resolve("vmlinuz"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.writeString(output.resolve("boot").resolve("cmdline"), guest.commandLine().toString() + "\n");
+        DiskImage diskImage = disk ? DiskImage.builder().guestImage(guest).build(output.resolve(plan.name() + ".img")) : null;
+        LinkedImage linked = new LinkedImage(plan, appJar, runtime, kernel, guest, diskImage, pruned,
+                (System.nanoTime() - start) / 1_000_000);
+        ImageManifest.of(linked, compositionClass, output).write(output); // image.properties: how to run this directory
+        return linked;
     }
 
     /** Writes the boot class's source next to the image (for reading) and compiles it against the class path. */
@@ -160,6 +176,29 @@ public final class ImageLinker {
         /** Writes {@code jar} from {@code classPath} (boot classes first) for main class {@code main}. */
         LinkedImage.Pruned apply(List<Path> classPath, String main, Path jar) throws IOException;
 
+        /**
+         * Method-level pruning from the boot class's {@code main} (DESIGN.md §5): only what the plan's parts
+         * reach goes into the image. The report is written next to the jar as prune-report.txt.
+         */
+        static Pruning reachable() {
+            return (classPath, main, jar) -> {
+                try (ClassPath cp = ClassPath.of(classPath)) {
+                    Reachability reach = Reachability.builder(cp)
+                            .root(Root.main(Type.getObjectType(main.replace('.', '/'))))
+                            .analyse();
+                    PrunedJar written = PrunedJar.write(reach, main, jar);
+                    Report report = Report.of(reach, written);
+                    Files.writeString(jar.resolveSibling("prune-report.txt"), report.text());
+                    Report.Tally total = report.total();
+                    String summary = String.format("kept %d of %d classes, %.2f of %.2f MB of class files",
+                            total.classesKept(), total.classesTotal(), total.bytesKept() / 1e6, total.bytesTotal() / 1e6);
+                    try (var in = new java.util.jar.JarFile(jar.toFile())) {
+                        return new LinkedImage.Pruned(true, in.size(), Files.size(jar), summary);
+                    }
+                }
+            };
+        }
+
         /** No pruning: every class of the class path goes into the image. */
         static Pruning none() {
             return (classPath, main, jar) -> {
@@ -178,8 +217,9 @@ public final class ImageLinker {
         private KernelProvider kernels = KernelProvider.fromEnvironment();
         private Compression compression = Compression.LZ4;
         private final List<String> jvmOptions = new ArrayList<>(GuestImage.DEFAULT_JVM_OPTIONS);
-        private Pruning pruning = Pruning.none();
+        private Pruning pruning = Pruning.reachable();
         private Path runtimeCache = Path.of(System.getProperty("user.home"), ".cache", "pith", "runtimes");
+        private boolean disk = true;
 
         private Builder() {
             jvmOptions.add("--enable-native-access=ALL-UNNAMED");
@@ -228,7 +268,7 @@ public final class ImageLinker {
             return this;
         }
 
-        /** Sets how the application jar is pruned (default: not at all). */
+        /** Sets how the application jar is pruned (default: what the boot class reaches). */
         public Builder pruning(Pruning pruning) {
             this.pruning = pruning;
             return this;
@@ -237,6 +277,12 @@ public final class ImageLinker {
         /** Sets where linked runtimes are cached (default ~/.cache/pith/runtimes). */
         public Builder runtimeCache(Path directory) {
             this.runtimeCache = directory;
+            return this;
+        }
+
+        /** Writes the bootable raw disk (default on) besides the direct-boot triple. */
+        public Builder disk(boolean write) {
+            this.disk = write;
             return this;
         }
 

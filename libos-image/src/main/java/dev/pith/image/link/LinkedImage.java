@@ -1,6 +1,7 @@
 package dev.pith.image.link;
 
 import dev.pith.Plan;
+import dev.pith.image.disk.DiskImage;
 import dev.pith.image.initramfs.GuestImage;
 import dev.pith.image.kernel.Kernel;
 import dev.pith.image.runtime.RuntimeImage;
@@ -14,11 +15,12 @@ import java.nio.file.Path;
  * @param runtime the jlinked runtime
  * @param kernel the kernel
  * @param guest the direct-boot triple: kernel, initrd and command line
+ * @param disk the bootable raw disk image, or null when not asked for
  * @param pruned what pruning did
  * @param linkMillis how long the link took
  */
-public record LinkedImage(Plan plan, Path appJar, RuntimeImage runtime, Kernel kernel, GuestImage guest, Pruned pruned,
-        long linkMillis) {
+public record LinkedImage(Plan plan, Path appJar, RuntimeImage runtime, Kernel kernel, GuestImage guest, DiskImage disk,
+        Pruned pruned, long linkMillis) {
 
     /**
      * The application jar's pruning.
