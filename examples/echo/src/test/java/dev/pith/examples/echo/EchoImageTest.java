@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pith.image.link.ImageLinker;
 import dev.pith.image.link.LinkedImage;
+import dev.pith.image.prune.Soundness;
 import dev.pith.image.qemu.PortForward;
 import dev.pith.image.qemu.QemuProcess;
 import dev.pith.image.qemu.QemuRunner;
@@ -14,9 +15,9 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,9 +26,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The echo example as an image: linked by Pith's image linker, booted under QEMU (TCG), and reached
- * from the host through QEMU's user networking. In the guest, Pith's virtio-net driver, Pith's
- * TCP/IP stack and its DHCP client are the only network code that runs.
+ * The echo example as an image: linked (and pruned) by Pith's image linker, booted under QEMU
+ * (TCG), reached from the host through QEMU's user networking. In the guest, Pith's virtio-net
+ * driver, Pith's TCP/IP stack and its DHCP client are the only network code that runs. A second,
+ * unpruned image logs every class it loads for the same exchange: pruning must have kept them all.
  */
 @Tag("guest")
 class EchoImageTest {
@@ -46,43 +48,74 @@ class EchoImageTest {
         }
     }
 
-    @Test
-    void bootsAndEchoesThroughQemuUserNetworking() throws Exception {
-        long t0 = System.nanoTime();
-        LinkedImage image = ImageLinker.builder()
-                .classPath(runtimeClassPath())
-                .composition(Echo.class.getName())
-                .output(Path.of("target", "image"))
-                .build()
-                .link();
-        System.out.printf("linked in %.1f s: %s, jar %d KiB, initrd %.1f MB%n", (System.nanoTime() - t0) / 1e9,
-                image.pruned().summary(), Files.size(image.appJar()) / 1024, Files.size(image.guest().initrd()) / 1e6);
+    /** Boots {@code image}, echoes lines from several clients, and returns the serial console's log. */
+    static Path bootAndEcho(LinkedImage image, String label) throws Exception {
         int port = freePort();
+        Path serial = image.appJar().resolveSibling("serial-" + label + ".log");
         try (QemuProcess qemu = QemuRunner.builder()
                 .directBoot(image.guest())
                 .network(new PortForward(port, 8080))
                 .memoryMb(512)
+                .serialLog(serial)
                 .timeout(Duration.ofMinutes(3))
                 .build()
                 .start()) {
             long booted = System.nanoTime();
-            var lease = qemu.awaitLineContaining("DHCP lease", Duration.ofSeconds(120));
-            assertTrue(lease.isPresent(), "the guest got a DHCP lease:\n" + String.join("\n",
-                    qemu.lines().stream().map(Object::toString).toList()));
-            String answer = null;
-            for (int attempt = 0; attempt < 50 && answer == null; attempt++) {
-                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                    s.setSoTimeout(20_000);
-                    var out = new PrintStream(s.getOutputStream(), true, StandardCharsets.UTF_8);
-                    var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-                    out.println("hello from the host");
-                    answer = in.readLine();
-                } catch (java.io.IOException notYet) {
+            String first = null;
+            for (int attempt = 0; attempt < 600 && first == null; attempt++) {
+                first = echo(port, "hello from the host");
+                if (first == null) {
                     Thread.sleep(200);
                 }
             }
-            System.out.printf("QEMU start -> first echoed line: %.2f s%n", (System.nanoTime() - booted) / 1e9);
-            assertEquals("hello from the host", answer);
+            System.out.printf("%s: QEMU start -> first echoed line: %.2f s%n", label, (System.nanoTime() - booted) / 1e9);
+            assertEquals("hello from the host", first, "no echo; console:\n" + qemu.lines());
+            for (int client = 0; client < 4; client++) {
+                assertEquals("client " + client, echo(port, "client " + client));
+            }
         }
+        return serial;
+    }
+
+    static String echo(int port, String line) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(20_000);
+            var out = new PrintStream(s.getOutputStream(), true, StandardCharsets.UTF_8);
+            var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            out.println(line);
+            return in.readLine();
+        } catch (java.io.IOException notYet) {
+            return null;
+        }
+    }
+
+    static LinkedImage link(String output, ImageLinker.Pruning pruning, String... jvmOptions) throws Exception {
+        long t0 = System.nanoTime();
+        LinkedImage image = ImageLinker.builder()
+                .classPath(runtimeClassPath())
+                .composition(Echo.class.getName())
+                .output(Path.of("target", output))
+                .pruning(pruning)
+                .jvmOptions(jvmOptions)
+                .build()
+                .link();
+        System.out.printf("%s linked in %.1f s: %s, jar %d KiB, initrd %.1f MB%n", output, (System.nanoTime() - t0) / 1e9,
+                image.pruned().summary(), Files.size(image.appJar()) / 1024, Files.size(image.guest().initrd()) / 1e6);
+        return image;
+    }
+
+    @Test
+    void bootsEchoesAndLoadsNothingPruningRemoved() throws Exception {
+        LinkedImage pruned = link("image", ImageLinker.Pruning.reachable());
+        bootAndEcho(pruned, "pruned");
+
+        List<String> reference = new ArrayList<>(Soundness.REFERENCE_RUN_OPTIONS);
+        reference.add("-Xlog:class+load=info:stdout");
+        LinkedImage unpruned = link("image-reference", ImageLinker.Pruning.none(), reference.toArray(String[]::new));
+        Path log = bootAndEcho(unpruned, "unpruned");
+        var loaded = Soundness.readClassLoadLog(log);
+        assertTrue(loaded.size() > 500, "the class-load log was captured: " + loaded.size() + " classes");
+        assertEquals(List.of(), Soundness.removedButLoaded(pruned.appJar(), loaded),
+                "classes the unpruned image loaded that pruning removed");
     }
 }
