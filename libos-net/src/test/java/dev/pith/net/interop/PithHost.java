@@ -82,6 +82,16 @@ final class PithHost implements AutoCloseable {
      */
     static PithHost start(LinuxPeer linux, TcpSettings settings, FaultInjector.Faults receiveFaults,
                           FaultInjector.Faults transmitFaults) throws IOException {
+        return start(linux, settings, receiveFaults, transmitFaults, true);
+    }
+
+    /** Starts a stack with no address, for a DHCP client to configure; build it with {@link #call}. */
+    static PithHost startUnconfigured(LinuxPeer linux) throws IOException {
+        return start(linux, TcpSettings.defaults(), null, null, false);
+    }
+
+    private static PithHost start(LinuxPeer linux, TcpSettings settings, FaultInjector.Faults receiveFaults,
+                                  FaultInjector.Faults transmitFaults, boolean configure) throws IOException {
         DirectBufferPool pool = new DirectBufferPool(2048, 4096);
         EventLoop loop = EventLoop.builder().build();
         RandomSource random = RandomSource.secure();
@@ -107,7 +117,9 @@ final class PithHost implements AutoCloseable {
             iface.start();
             udp.start();
             tcp.start();
-            iface.configure(linux.pithAddress(), 24, null, List.of());
+            if (configure) {
+                iface.configure(linux.pithAddress(), 24, null, List.of());
+            }
             loop.start("pith-loop-" + linux.tapName());
             return new PithHost(pool, loop, device, injector, iface, udp, tcp, linux.pithAddress());
         } catch (RuntimeException | Error e) {
