@@ -5,6 +5,8 @@ import dev.pith.core.Supervisor;
 import dev.pith.core.guest.GuestPlatform;
 import dev.pith.core.platform.HostedPlatform;
 import dev.pith.core.platform.Platform;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Objects;
 
 /**
@@ -63,11 +65,11 @@ public final class Unikernel {
     /**
      * Runs the unikernel until it stops, then ends with its status: 0 after a clean stop,
      * {@value Supervisor#FAILURE_STATUS} after a failure, whose message names the part that failed.
-     * As PID 1 of a virtual machine it {@linkplain #boot() boots} the guest; otherwise it runs hosted,
+     * As init of a virtual machine it {@linkplain #boot() boots} the guest; otherwise it runs hosted,
      * in this JVM (Ctrl-C stops it cleanly), and exits the JVM.
      */
     public void run() {
-        if (ProcessHandle.current().pid() == 1) {
+        if (isVirtualMachineInit()) {
             boot();
         }
         HostedPlatform platform = new HostedPlatform();
@@ -105,6 +107,14 @@ public final class Unikernel {
                     + f.message()));
             platform.exit(status);
         });
+    }
+
+    /**
+     * PID 1 with no {@code /proc} yet: the kernel started this JVM as init and nothing has mounted
+     * anything. A container's PID 1 always has {@code /proc}, and runs hosted.
+     */
+    private static boolean isVirtualMachineInit() {
+        return ProcessHandle.current().pid() == 1 && !Files.exists(Path.of("/proc/self"));
     }
 
     @Override
