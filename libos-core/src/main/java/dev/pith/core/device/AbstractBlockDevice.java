@@ -123,6 +123,9 @@ public abstract class AbstractBlockDevice implements BlockDevice {
             throw new IllegalArgumentException(sectorCount + " sectors of " + sectorSize + " bytes at index " + index
                     + " do not fit a buffer of capacity " + buffer.capacity());
         }
+        if (!write && buffer.isReadOnly()) {
+            throw new IllegalArgumentException("cannot read into a read-only buffer: " + buffer);
+        }
         if (closed) {
             return BlockStatus.CLOSED;
         }

@@ -93,7 +93,8 @@ public final class FileBlockDevice extends AbstractBlockDevice {
             try {
                 io.run();
                 status = BlockStatus.OK;
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                // Whatever failed, the request must complete: its in-flight slot comes back only then.
                 status = channel.isOpen() ? BlockStatus.IO_ERROR : BlockStatus.CLOSED;
             }
             BlockStatus outcome = status;

@@ -225,13 +225,13 @@ final class Libc {
                 FunctionDescriptor.of(C_INT, C_INT, C_POINTER), CAPTURE_ERRNO);
     }
 
-    /** {@code pid_t getpid(void);} man 2 getpid: "These functions are always successful", so nothing to capture. */
     /** {@code ssize_t getrandom(void *buf, size_t buflen, unsigned int flags);} man 2 getrandom. Not critical: it may block. */
     static final class Getrandom {
         static final MethodHandle HANDLE = downcall("getrandom",
                 FunctionDescriptor.of(C_LONG, C_POINTER, C_LONG, C_INT), CAPTURE_ERRNO);
     }
 
+    /** {@code pid_t getpid(void);} man 2 getpid: "These functions are always successful", so nothing to capture. */
     static final class Getpid {
         static final MethodHandle HANDLE = downcall("getpid", FunctionDescriptor.of(C_INT));
     }

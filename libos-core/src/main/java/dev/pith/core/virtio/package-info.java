@@ -17,8 +17,8 @@
  *
  * <p>Section numbers are those of virtio 1.2 (split virtqueues are §2.7 there, §2.6 in 1.1);
  * feature bits are in §6. Not supported: the legacy interface, packed virtqueues (§2.8), indirect
- * descriptors, VIRTIO_F_ACCESS_PLATFORM (no vIOMMU in Pith's guest), MSI-X (Pith polls, or uses
- * INTx through uio_pci_generic).
+ * descriptors, VIRTIO_F_ACCESS_PLATFORM (no vIOMMU in Pith's guest), interrupts of any kind: Pith
+ * polls (INTx through uio_pci_generic would let an idle guest sleep; not written yet).
  *
  * <p>Setup fails loudly: a {@link dev.pith.core.virtio.VirtioException} naming the device, the
  * register and the values. The data path never throws at the device's fault: a malformed used ring

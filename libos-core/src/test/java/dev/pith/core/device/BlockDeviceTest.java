@@ -161,6 +161,27 @@ class BlockDeviceTest {
     }
 
     @Test
+    void aReadIntoAReadOnlyBufferIsRefusedAtOnceAndLeaksNoSlot() throws Exception {
+        Path file = dir.resolve("disk.img");
+        Files.write(file, new byte[8 * 512]);
+        loop.start("disk-loop");
+        try {
+            for (BlockDevice disk : List.of(new MemoryBlockDevice(loop, "mem", 512, 8, false),
+                    FileBlockDevice.open(loop, "file", file, false))) {
+                ByteBuf readOnly = buffer(512).asReadOnly();
+                for (int i = 0; i < disk.maxInFlight() + 1; i++) {
+                    assertEquals("cannot read into a read-only buffer: " + readOnly, assertThrows(
+                            IllegalArgumentException.class, () -> disk.read(0, 1, readOnly, 0, s -> { })).getMessage());
+                }
+                assertEquals(BlockStatus.OK, await(c -> disk.read(0, 1, buffer(512), 0, c)), disk.toString());
+                disk.close();
+            }
+        } finally {
+            loop.stop();
+        }
+    }
+
+    @Test
     void aFileThatIsNotWholeSectorsIsRefusedWithTheFix() throws IOException {
         Path file = dir.resolve("odd.img");
         Files.write(file, new byte[1000]);

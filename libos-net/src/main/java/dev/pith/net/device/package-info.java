@@ -22,7 +22,7 @@
  *       tshark and Wireshark read. Buffers 256 KiB; an I/O error ends the capture, never the device.
  * </ul>
  *
- * <p>Not here: a no-privilege host gateway (DESIGN.md §2), TUN (IP without Ethernet), multi-queue
+ * <p>Not here: the no-privilege host gateway ({@link dev.pith.net.gateway}), TUN (IP without Ethernet), multi-queue
  * TAP, vnet-header offloads, VLANs or spanning tree in the switch.
  *
  * <p>Ownership follows {@link dev.pith.core.device.NetDevice}: received frames belong to the caller,

@@ -36,9 +36,8 @@ import java.util.Set;
  * client's MAC (the broadcast flag is clear), NAKs broadcast. Its behaviour is set through the
  * fields; what it received is in {@link #received}.
  *
- * <p>It reads requests straight off its port, as a server with a packet socket would: Pith's
- * {@link Interface} drops every datagram from 0.0.0.0 ({@code IPV4_BAD_SOURCE}), which is what a
- * client without an address sends. Each such frame's IPv4 and UDP checksums are verified.
+ * <p>It reads requests straight off its port, as a server with a packet socket would, rather than
+ * through a second Pith stack, so that each request's IPv4 and UDP checksums are verified as sent.
  */
 final class TestDhcpServer {
 
