@@ -22,6 +22,7 @@ module dev.pith.image {
     exports dev.pith.image.disk;
     exports dev.pith.image.prune;
     exports dev.pith.image.link;
+    exports dev.pith.image.run;
 
     uses java.util.spi.ToolProvider; // jlink and jdeps, in-process
 }

@@ -48,9 +48,9 @@ public final class QemuProcess implements AutoCloseable {
         this.errorReader = Thread.ofPlatform().daemon().name("qemu-stderr").start(this::readErrors);
     }
 
-    static QemuProcess start(List<String> command, Accelerator accelerator, Duration timeout, Path serialLog)
-            throws IOException {
-        OutputStream serialCopy = serialLog == null ? null : Files.newOutputStream(serialLog);
+    static QemuProcess start(List<String> command, Accelerator accelerator, Duration timeout, Path serialLog,
+                             OutputStream console) throws IOException {
+        OutputStream serialCopy = copies(serialLog == null ? null : Files.newOutputStream(serialLog), console);
         long t0 = System.nanoTime();
         Process p;
         try {
@@ -64,6 +64,46 @@ public final class QemuProcess implements AutoCloseable {
         }
         p.getOutputStream().close(); // the guest gets no console input
         return new QemuProcess(p, command, accelerator, timeout, t0, serialCopy);
+    }
+
+    /**
+     * One stream that writes to the serial log file (closed with it) and to {@code console} (flushed,
+     * never closed: it is the caller's, often System.out).
+     */
+    private static OutputStream copies(OutputStream file, OutputStream console) {
+        if (console == null) {
+            return file;
+        }
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (file != null) {
+                    file.write(b, off, len);
+                }
+                console.write(b, off, len);
+            }
+
+            @Override
+            public void flush() throws IOException {
+                if (file != null) {
+                    file.flush();
+                }
+                console.flush();
+            }
+
+            @Override
+            public void close() throws IOException {
+                flush();
+                if (file != null) {
+                    file.close();
+                }
+            }
+        };
     }
 
     /** The QEMU process's id. */

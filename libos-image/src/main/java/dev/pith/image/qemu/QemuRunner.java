@@ -3,6 +3,7 @@ package dev.pith.image.qemu;
 import dev.pith.image.ImageException;
 import dev.pith.image.initramfs.GuestImage;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,7 +66,7 @@ public final class QemuRunner {
 
     /** Starts QEMU; the returned process captures the console until it ends. */
     public QemuProcess start() throws IOException {
-        return QemuProcess.start(command, accelerator(), b.timeout, b.serialLog);
+        return QemuProcess.start(command, accelerator(), b.timeout, b.serialLog, b.console);
     }
 
     /** Starts QEMU and waits until it ends or the timeout passes. */
@@ -144,6 +145,7 @@ public final class QemuRunner {
         private final List<BlockDevice> blockDevices = new ArrayList<>();
         private final List<String> extraArguments = new ArrayList<>();
         private Path serialLog;
+        private OutputStream console;
 
         private Builder() {
         }
@@ -252,6 +254,15 @@ public final class QemuRunner {
         /** Also copies the serial console to this file as it arrives. */
         public Builder serialLog(Path file) {
             this.serialLog = file;
+            return this;
+        }
+
+        /**
+         * Also copies the serial console to {@code stream} as it arrives, byte for byte and flushed
+         * after each read (so a terminal shows the guest live); the stream is not closed.
+         */
+        public Builder console(OutputStream stream) {
+            this.console = stream;
             return this;
         }
 
