@@ -8,17 +8,22 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where a guest's kernel comes from: Debian's cloud kernel by default, fetched with the system's
- * package tools and cached, or a file the user names.
+ * Where a guest's kernel comes from: Pith's own kernel (module libos-kernel) from the local Maven
+ * repository by default, Debian's cloud kernel fetched with the system's package tools and cached
+ * when Pith's is not installed, or a file the user names.
  *
  * <pre>{@code
+ * Kernel ours = KernelProvider.pith().kernel();                     // ~/.m2/.../libos-kernel-<version>-bzImage.bin
  * Kernel k = KernelProvider.debianCloud().kernel();                 // ~/.cache/pith/kernels/6.1.0-56-cloud-amd64/vmlinuz
  * Kernel mine = KernelProvider.file(Path.of("bzImage")).kernel();
- * Kernel any = KernelProvider.fromEnvironment().kernel();           // -Dpith.kernel / PITH_KERNEL, else Debian's
+ * Kernel any = KernelProvider.fromEnvironment().kernel();           // -Dpith.kernel (=pith, =debian, a file), else Debian's
  * }</pre>
  */
-public sealed interface KernelProvider permits DebianKernel, KernelProvider.KernelFile {
-    /** The system property that names a kernel file, overriding the default. */
+public sealed interface KernelProvider permits DebianKernel, PithKernel, KernelProvider.KernelFile {
+    /**
+     * The system property that chooses the kernel, overriding the default: a file, or {@code pith}
+     * or {@code debian} for those providers.
+     */
     String KERNEL_PROPERTY = "pith.kernel";
     /** The environment variable that names a kernel file, when the property is not set. */
     String KERNEL_ENV = "PITH_KERNEL";
@@ -44,18 +49,36 @@ public sealed interface KernelProvider permits DebianKernel, KernelProvider.Kern
                 defaultCacheDirectory().resolve("kernels"));
     }
 
+    /**
+     * Pith's kernel of this release, as {@code ./mvnw install} put it in the local Maven repository
+     * ({@code -Dmaven.repo.local}, else {@code ~/.m2/repository}).
+     */
+    static KernelProvider pith() {
+        return PithKernel.installed();
+    }
+
     /** A kernel file the user provides (a bzImage: {@code arch/x86/boot/bzImage}, or a distribution's vmlinuz). */
     static KernelProvider file(Path vmlinuz) {
         return new KernelFile(vmlinuz);
     }
 
-    /** The file named by {@code -Dpith.kernel} or {@code PITH_KERNEL}, else {@link #debianCloud()}. */
+    /**
+     * What {@code -Dpith.kernel} or {@code PITH_KERNEL} names — {@code pith}, {@code debian} or a
+     * file — else {@link #debianCloud()}.
+     */
     static KernelProvider fromEnvironment() {
         String named = System.getProperty(KERNEL_PROPERTY);
         if (named == null || named.isBlank()) {
             named = System.getenv(KERNEL_ENV);
         }
-        return named == null || named.isBlank() ? debianCloud() : file(Path.of(named));
+        if (named == null || named.isBlank()) {
+            return debianCloud(); // Pith's kernel becomes the default once every guest test has passed on it
+        }
+        return switch (named.strip()) {
+            case "pith" -> pith();
+            case "debian" -> debianCloud();
+            default -> file(Path.of(named));
+        };
     }
 
     /**

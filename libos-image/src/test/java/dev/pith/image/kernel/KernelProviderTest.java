@@ -46,6 +46,43 @@ class KernelProviderTest {
     }
 
     @Test
+    void pithsKernelComesFromTheLocalRepositoryAtTheLinkersVersion() throws Exception {
+        PithKernel missing = new PithKernel(tmp, "9.9.9");
+        assertTrue(!missing.isInstalled());
+        ImageException e = assertThrows(ImageException.class, missing::kernel);
+        assertTrue(e.getMessage().contains("libos-kernel-9.9.9-bzImage.bin") && e.fix().contains("-Dpith.kernel=debian"),
+                e.getMessage() + " / " + e.fix());
+
+        Path dir = Files.createDirectories(tmp.resolve("dev/pith/libos-kernel/9.9.9"));
+        Path bzImage = Files.writeString(dir.resolve("libos-kernel-9.9.9-bzImage.bin"), "kernel");
+        Files.writeString(dir.resolve("libos-kernel-9.9.9-config.config"), "CONFIG_PCI=y\n");
+        Files.writeString(dir.resolve("libos-kernel-9.9.9-manifest.properties"), "kernel.release=6.1.192-pith\n");
+        Kernel kernel = missing.kernel();
+        assertEquals(bzImage, kernel.vmlinuz());
+        assertEquals("6.1.192-pith", kernel.release().orElseThrow());
+        assertEquals(dir.resolve("libos-kernel-9.9.9-config.config"), kernel.config().orElseThrow());
+        // The linker's own version, filtered in by Maven, not a placeholder.
+        assertTrue(PithKernel.installed().version().matches("\\d+\\.\\d+\\.\\d+.*"), PithKernel.installed().version());
+    }
+
+    @Test
+    void thePropertyChoosesPithsOrDebiansKernelByName() {
+        String old = System.getProperty(KernelProvider.KERNEL_PROPERTY);
+        try {
+            System.setProperty(KernelProvider.KERNEL_PROPERTY, "debian");
+            assertInstanceOf(DebianKernel.class, KernelProvider.fromEnvironment());
+            System.setProperty(KernelProvider.KERNEL_PROPERTY, "pith");
+            assertInstanceOf(PithKernel.class, KernelProvider.fromEnvironment());
+        } finally {
+            if (old == null) {
+                System.clearProperty(KernelProvider.KERNEL_PROPERTY);
+            } else {
+                System.setProperty(KernelProvider.KERNEL_PROPERTY, old);
+            }
+        }
+    }
+
+    @Test
     void releasesCompareNumberByNumber() {
         assertTrue(DebianKernel.compareVersions("6.1.0-56-cloud-amd64", "6.1.0-9-cloud-amd64") > 0);
         assertTrue(DebianKernel.compareVersions("6.10.0-1-cloud-amd64", "6.9.0-3-cloud-amd64") > 0);
