@@ -5,12 +5,15 @@ import dev.pith.block.virtio.VirtioBlkSettings;
 import dev.pith.core.EventLoop;
 import dev.pith.core.device.BlockDevice;
 import dev.pith.core.device.NetDevice;
-import dev.pith.core.guest.KernelCommandLine;
+import dev.pith.core.dma.DmaArena;
+import dev.pith.core.guest.BootTrace;
 import dev.pith.core.guest.GuestPlatform;
+import dev.pith.core.guest.KernelCommandLine;
 import dev.pith.core.pci.PciAddress;
 import dev.pith.core.pci.PciDevice;
 import dev.pith.core.virtio.Virtio;
 import dev.pith.net.virtio.VirtioNet;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The guest's devices: virtio devices found on the PCI bus and driven by Pith's own drivers. */
@@ -24,8 +27,10 @@ public final class GuestDevices {
      */
     public static Source<BlockDevice> virtioBlk(GuestPlatform platform, EventLoop loop, String serial, boolean readOnly) {
         return () -> {
+            long start = System.nanoTime();
             VirtioBlk disk = VirtioBlk.openBySerial(loop, PciDevice.SYSFS, platform.dmaArena(), serial,
                     VirtioBlkSettings.DEFAULT.withBootDisk(KernelCommandLine.read()));
+            platform.bootTrace().phase("disk open", start);
             if (readOnly && !disk.readOnly()) {
                 disk.close();
                 throw new IllegalStateException("disk '" + serial + "' is declared read-only but the VM attached it writable;"
@@ -42,18 +47,30 @@ public final class GuestDevices {
 
             @Override
             public NetDevice open() throws Exception {
+                BootTrace trace = platform.bootTrace();
+                long start = System.nanoTime();
                 // Modern-only (1041) and transitional (1000) devices alike: Pith drives both through the modern
                 // interface, so "-device virtio-net" works as well as "-device virtio-net-pci,disable-legacy=on".
-                List<PciAddress> nics = new java.util.ArrayList<>(
+                List<PciAddress> nics = new ArrayList<>(
                         PciDevice.scan(PciDevice.SYSFS, Virtio.PCI_VENDOR_ID, Virtio.PCI_DEVICE_ID_NET));
                 nics.addAll(PciDevice.scan(PciDevice.SYSFS, Virtio.PCI_VENDOR_ID, Virtio.PCI_DEVICE_ID_NET_TRANSITIONAL));
-                nics.sort(java.util.Comparator.comparing(PciAddress::toString));
+                nics.sort(null); // PciAddress orders as sysfs lists them
                 if (index >= nics.size()) {
                     throw new IllegalStateException("no virtio-net #" + index + ": the machine has " + nics.size()
                             + " virtio-net devices; start QEMU with -device virtio-net-pci,netdev=...");
                 }
+                trace.phase("nic scan", start);
+                long phase = System.nanoTime();
                 pci = PciDevice.open(PciDevice.SYSFS, nics.get(index));
-                return VirtioNet.open(pci, platform.dmaArena(), VirtioNet.Settings.defaults());
+                trace.phase("nic pci", phase);
+                phase = System.nanoTime();
+                DmaArena dma = platform.dmaArena();
+                trace.phase("nic dma", phase);
+                phase = System.nanoTime();
+                NetDevice nic = VirtioNet.open(pci, dma, VirtioNet.Settings.defaults());
+                trace.phase("nic virtio", phase);
+                trace.phase("nic open", start);
+                return nic;
             }
 
             @Override

@@ -8,10 +8,15 @@ import dev.pith.core.sys.SyscallException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileChannel.MapMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Memory a device can read and write by physical address, and the {@link DmaRegion}s carved from
@@ -21,10 +26,12 @@ import java.util.Objects;
  * <p>An arena is a run of equal <em>chunks</em>, each physically contiguous, none known to be
  * contiguous with its neighbour:
  * <ul>
- *   <li>{@link #hugepages}: 2 MiB hugepages, {@code mmap(MAP_HUGETLB|MAP_POPULATE)} — each one
- *       physically contiguous, which {@code /proc/self/pagemap} confirms page by page. They must
- *       be reserved first ({@code hugepages=N} on the kernel command line, or
- *       {@code /proc/sys/vm/nr_hugepages} early in boot, before memory fragments).
+ *   <li>{@link #hugepages(Path, long)}: 2 MiB hugepages, a file on a hugetlbfs mount mapped with
+ *       {@link FileChannel#map(MapMode, long, long, Arena)} — each one physically contiguous, which
+ *       {@code /proc/self/pagemap} confirms page by page. They must be reserved first
+ *       ({@code hugepages=N} on the kernel command line, or {@code /proc/sys/vm/nr_hugepages} early
+ *       in boot, before memory fragments). {@link #hugepages(long)} maps the same anonymously,
+ *       {@code mmap(MAP_HUGETLB|MAP_POPULATE)}, where no hugetlbfs is mounted.
  *   <li>{@link #lockedPages}: the fallback, 4 KiB pages locked with mlock, each translated.
  *   <li>{@link #simulated}: ordinary memory with made-up physical addresses, for host tests.
  *       Neighbouring chunks get far-apart, descending addresses, so a driver that assumes
@@ -37,8 +44,12 @@ import java.util.Objects;
  * by luck of the physical layout. Nothing is freed before {@link #close()}; this is the wasteful
  * part, as in ixy: drivers allocate their rings and buffers once, at setup.
  *
+ * <p>The guest's usual path, a hugetlbfs file and pagemap, is plain Java I/O; only the fallbacks
+ * (anonymous hugepages, locked pages: mmap, mlock, munmap) make FFM downcalls, whose handles cost a
+ * few hundred milliseconds each under emulation (DESIGN.md §3).
+ *
  * <p>Translation needs root (pagemap hides frame numbers from others since Linux 4.2). Hugepages
- * are never swapped; locked pages are not swapped but Linux may still migrate them during
+ * are never swapped, so they need no mlock; locked pages are not swapped but Linux may still migrate them during
  * compaction unless {@code vm.compact_unevictable_allowed} is 0 — one more reason to prefer
  * hugepages. Methods are thread-safe; {@link #close()} invalidates every region.
  */
@@ -48,6 +59,8 @@ public final class DmaArena implements AutoCloseable {
     public static final long PAGE_SIZE = Pagemap.PAGE_SIZE;
     /** The default hugepage size of x86_64 ({@code Hugepagesize} in /proc/meminfo). */
     public static final long HUGEPAGE_SIZE = 2L << 20;
+    /** Where the guest platform mounts hugetlbfs. */
+    public static final Path HUGETLBFS = Path.of("/dev/hugepages");
     /** Where {@link #simulated} arenas' made-up physical addresses start: 256 GiB, unlike any virtual address here. */
     static final long SIMULATED_BASE = 0x40_0000_0000L;
 
@@ -78,7 +91,10 @@ public final class DmaArena implements AutoCloseable {
     /** The same addresses sorted, and the chunk each belongs to, for {@link #resolve}. */
     private final long[] sortedPhysical;
     private final int[] sortedChunk;
-    /** Frees the memory: munmap, or closing the simulated arena's {@link Arena}; null if the caller owns it. */
+    /** Numbers the hugetlbfs files of this process, which live only between their creation and their mapping. */
+    private static final AtomicInteger HUGETLBFS_FILES = new AtomicInteger();
+
+    /** Frees the memory: munmap, or closing the {@link Arena} it lives in; null if the caller owns it. */
     private final Releaser releaser;
     /** Bytes from the start already carved. Guarded by {@code this}. */
     private long cursor;
@@ -121,7 +137,67 @@ public final class DmaArena implements AutoCloseable {
     // ---- Creation.
 
     /**
-     * Maps {@code size} bytes (rounded up to 2 MiB) of hugepages and translates them.
+     * Maps {@code size} bytes (rounded up to 2 MiB) of hugepages from a file on {@code hugetlbfs}, a
+     * hugetlbfs mount such as {@link #HUGETLBFS}, and translates them. The file is deleted once
+     * mapped: the mapping holds the pages, which go back to the pool when the arena is closed.
+     *
+     * @throws IOException if too few hugepages are free (the message says how many are), the
+     *     directory is not writable, or translation fails (not root); also if {@code hugetlbfs} is
+     *     not hugetlbfs, which translation notices as pages that are not 2 MiB contiguous
+     */
+    public static DmaArena hugepages(Path hugetlbfs, long size) throws IOException {
+        Objects.requireNonNull(hugetlbfs, "hugetlbfs == null");
+        long length = roundUp(checkSize(size), HUGEPAGE_SIZE);
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment memory;
+            try {
+                memory = mapHugetlbfsFile(hugetlbfs, length, arena);
+            } catch (IOException e) {
+                throw new IOException("cannot map " + (length >> 20) + " MiB of 2 MiB hugepages from " + hugetlbfs
+                        + " (" + (length / HUGEPAGE_SIZE) + " needed, " + freeHugepages() + " free): reserve them"
+                        + " with hugepages=N on the kernel command line or in /proc/sys/vm/nr_hugepages", e);
+            }
+            // Fault each hugepage in, as MAP_POPULATE would: one write per 2 MiB maps all of it. hugetlbfs reserved
+            // the pages at mmap (hugetlb_reserve_pages), so these faults cannot fail with SIGBUS.
+            for (long offset = 0; offset < length; offset += HUGEPAGE_SIZE) {
+                memory.set(ValueLayout.JAVA_BYTE, offset, (byte) 0);
+            }
+            long[] physical;
+            try {
+                physical = translateHugepages(memory);
+            } catch (IOException e) {
+                // Not root; or not hugetlbfs, where one write maps one 4 KiB page and the next is absent.
+                throw new IOException(hugetlbfs + " gave no 2 MiB hugepages (not root, or not a hugetlbfs mount?): "
+                        + e.getMessage(), e);
+            }
+            return new DmaArena(Backing.HUGEPAGES, memory, HUGEPAGE_SIZE, physical, arena::close);
+        } catch (IOException | RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates a file in {@code directory}, maps {@code length} bytes of it shared in {@code arena}, and deletes it.
+     * FileChannel.map grows the new file to {@code length} with ftruncate, which hugetlbfs allows in whole hugepages.
+     */
+    private static MemorySegment mapHugetlbfsFile(Path directory, long length, Arena arena) throws IOException {
+        // Not Files.createTempFile: its names come from a SecureRandom, which could wait for the kernel's entropy.
+        Path file = directory.resolve("pith-dma-" + ProcessHandle.current().pid() + "-"
+                + HUGETLBFS_FILES.incrementAndGet());
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            return channel.map(MapMode.READ_WRITE, 0, length, arena);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /**
+     * Maps {@code size} bytes (rounded up to 2 MiB) of anonymous hugepages,
+     * {@code mmap(MAP_HUGETLB|MAP_POPULATE)} through FFM, and translates them: for where no
+     * hugetlbfs is mounted ({@link #hugepages(Path, long)} needs no downcall).
      *
      * @throws IOException if too few hugepages are free (the message says how many are), or
      *     translation fails (not root)
@@ -172,13 +248,21 @@ public final class DmaArena implements AutoCloseable {
     }
 
     /**
-     * Returns hugepages if enough are free for {@code size} bytes, else locked pages: what the
-     * guest platform uses.
+     * Returns anonymous hugepages if enough are free for {@code size} bytes, else locked pages;
+     * {@link #allocate(long, Path)} without a hugetlbfs mount.
      */
     public static DmaArena allocate(long size) throws IOException {
+        return allocate(size, null);
+    }
+
+    /**
+     * Returns hugepages if enough are free for {@code size} bytes — from a file on {@code hugetlbfs}
+     * if it is not null, else anonymous — and locked pages otherwise: what the guest platform uses.
+     */
+    public static DmaArena allocate(long size, Path hugetlbfs) throws IOException {
         if (freeHugepages() >= roundUp(checkSize(size), HUGEPAGE_SIZE) / HUGEPAGE_SIZE) {
             try {
-                return hugepages(size);
+                return hugetlbfs != null ? hugepages(hugetlbfs, size) : hugepages(size);
             } catch (IOException e) {
                 // Raced with another user of the pool, or translation failed: the fallback still works.
                 System.getLogger(DmaArena.class.getName()).log(System.Logger.Level.WARNING,

@@ -1,17 +1,18 @@
 package dev.pith.core.dma;
 
-import dev.pith.core.sys.Linux;
-import dev.pith.core.sys.SyscallException;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Virtual-to-physical translation through {@code /proc/self/pagemap}
  * (Documentation/admin-guide/mm/pagemap.rst): one 64-bit entry per 4 KiB virtual page, bits 0–54
  * the page frame number when bit 63 (present) is set. Since Linux 4.2 the PFN reads as 0 without
- * CAP_SYS_ADMIN, so this works for root only, as in ixy's src/memory.c.
+ * CAP_SYS_ADMIN, so this works for root only, as in ixy's src/memory.c. Entries are read with
+ * positional {@link FileChannel} reads (one pread each), not FFM: see {@link DmaArena}.
  */
 final class Pagemap implements AutoCloseable {
 
@@ -21,12 +22,10 @@ final class Pagemap implements AutoCloseable {
     /** Bits 0-54 are the page frame number. */
     private static final long PFN_MASK = (1L << 55) - 1;
 
-    private final Arena arena = Arena.ofConfined();
-    private final MemorySegment entry = arena.allocate(ValueLayout.JAVA_LONG);
-    private final int fd;
+    private final FileChannel file;
 
-    Pagemap() throws SyscallException {
-        fd = Linux.open("/proc/self/pagemap", Linux.O_RDONLY | Linux.O_CLOEXEC, 0);
+    Pagemap() throws IOException {
+        file = FileChannel.open(Path.of("/proc/self/pagemap"), StandardOpenOption.READ);
     }
 
     /**
@@ -36,15 +35,42 @@ final class Pagemap implements AutoCloseable {
      *     the kernel hides the frame number (not root)
      */
     long physicalAddress(long virtualAddress) throws IOException {
-        long count = Linux.pread(fd, entry, (virtualAddress / PAGE_SIZE) * Long.BYTES);
-        if (count != Long.BYTES) {
-            throw new IOException("/proc/self/pagemap: short read for 0x" + Long.toHexString(virtualAddress)
-                    + ": " + count + " bytes");
-        }
-        return decode(entry.get(ValueLayout.JAVA_LONG, 0), virtualAddress);
+        return decode(read(virtualAddress, 1).getLong(0), virtualAddress);
     }
 
-    /** Turns one pagemap entry (a native-order u64) into the physical address of {@code virtualAddress}. */
+    /**
+     * Returns the physical address of each of the {@code pages} 4 KiB pages from
+     * {@code virtualAddress} (page-aligned), with one read of all their entries.
+     *
+     * @throws IOException as {@link #physicalAddress}, naming the first bad page
+     */
+    long[] physicalAddresses(long virtualAddress, int pages) throws IOException {
+        if (virtualAddress % PAGE_SIZE != 0 || pages < 1) {
+            throw new IllegalArgumentException("not page-aligned or no pages: 0x" + Long.toHexString(virtualAddress)
+                    + ", " + pages);
+        }
+        ByteBuffer entries = read(virtualAddress, pages);
+        long[] physical = new long[pages];
+        for (int i = 0; i < pages; i++) {
+            physical[i] = decode(entries.getLong(i * Long.BYTES), virtualAddress + i * PAGE_SIZE);
+        }
+        return physical;
+    }
+
+    /** Reads the native-order u64 entries of {@code pages} pages from the one of {@code virtualAddress}. */
+    private ByteBuffer read(long virtualAddress, int pages) throws IOException {
+        ByteBuffer entries = ByteBuffer.allocateDirect(pages * Long.BYTES).order(ByteOrder.nativeOrder());
+        long position = (virtualAddress / PAGE_SIZE) * Long.BYTES;
+        // pagemap answers a whole read at once (pagemap_read in fs/proc/task_mmu.c); -1 would be end of file.
+        int count = Math.max(0, file.read(entries, position));
+        if (count != entries.capacity()) {
+            throw new IOException("/proc/self/pagemap: short read for " + pages + " pages at 0x"
+                    + Long.toHexString(virtualAddress) + ": " + count + " of " + entries.capacity() + " bytes");
+        }
+        return entries;
+    }
+
+    /** Turns one pagemap entry into the physical address of {@code virtualAddress}. */
     private static long decode(long value, long virtualAddress) throws IOException {
         if ((value & PRESENT) == 0) {
             throw new IOException("page at 0x" + Long.toHexString(virtualAddress)
@@ -58,38 +84,8 @@ final class Pagemap implements AutoCloseable {
         return frame * PAGE_SIZE + (virtualAddress & (PAGE_SIZE - 1));
     }
 
-    /**
-     * Returns the physical address of each of the {@code pages} 4 KiB pages from
-     * {@code virtualAddress} (page-aligned), with one pread of all their entries.
-     *
-     * @throws IOException as {@link #physicalAddress}, naming the first bad page
-     */
-    long[] physicalAddresses(long virtualAddress, int pages) throws IOException {
-        if (virtualAddress % PAGE_SIZE != 0 || pages < 1) {
-            throw new IllegalArgumentException("not page-aligned or no pages: 0x" + Long.toHexString(virtualAddress)
-                    + ", " + pages);
-        }
-        long[] physical = new long[pages];
-        try (Arena entries = Arena.ofConfined()) {
-            MemorySegment buffer = entries.allocate(ValueLayout.JAVA_LONG, pages);
-            long count = Linux.pread(fd, buffer, (virtualAddress / PAGE_SIZE) * Long.BYTES);
-            if (count != buffer.byteSize()) {
-                throw new IOException("/proc/self/pagemap: short read for " + pages + " pages at 0x"
-                        + Long.toHexString(virtualAddress) + ": " + count + " of " + buffer.byteSize() + " bytes");
-            }
-            for (int i = 0; i < pages; i++) {
-                physical[i] = decode(buffer.getAtIndex(ValueLayout.JAVA_LONG, i), virtualAddress + i * PAGE_SIZE);
-            }
-        }
-        return physical;
-    }
-
     @Override
-    public void close() throws SyscallException {
-        try {
-            Linux.close(fd);
-        } finally {
-            arena.close();
-        }
+    public void close() throws IOException {
+        file.close();
     }
 }

@@ -34,22 +34,27 @@ import java.util.Objects;
  * <ul>
  *   <li>{@link #boot()} mounts proc, sysfs, devtmpfs and hugetlbfs, reads the {@code pith.*}
  *       settings from the kernel command line, and reserves the hugepages DMA memory will need.
- *   <li>Time is {@link System#nanoTime()}. Randomness is {@link RandomSource#secure()}, seeded on
- *       first use, never at boot: with QEMU's default CPU (no RDRAND) the kernel's pool is not
+ *   <li>Time is {@link System#nanoTime()}. Randomness is a {@link BootRandom}, made on first use,
+ *       which never waits for the kernel's pool: with QEMU's default CPU (no RDRAND) the pool is not
  *       ready when the JVM starts and the first blocking read waited about 1 s here; with RDRAND
  *       ({@code -cpu max} under TCG, the host CPU under KVM) and RANDOM_TRUST_CPU it was ready
  *       0.04 s into boot (DESIGN.md §3). Loading the kernel's virtio-rng driver is no option: it
  *       would bring virtio_pci, which would take Pith's devices.
  *   <li>The event loop spins 50 µs when idle, then parks at most 1 ms: polled devices cannot wake it.
- *   <li>Packet buffers and rings come from one {@link DmaArena}: hugepages if reserved, else
- *       locked 4 KiB pages.
+ *   <li>Packet buffers and rings come from one {@link DmaArena}: hugepages if reserved (a file on
+ *       the hugetlbfs mount), else locked 4 KiB pages.
+ *   <li>The boot path makes one FFM downcall handle, mount's: sysfs, /proc, the DMA memory, PCI
+ *       configuration space and BARs, and randomness are plain Java I/O, because under TCG each
+ *       handle costs a few hundred milliseconds to make. reboot, sync and port I/O link theirs at
+ *       exit.
  *   <li>{@link #exit} syncs, reports the status through QEMU's isa-debug-exit device and powers off.
  * </ul>
  *
  * <p>Settings read here: {@code pith.dma_mib} (DMA memory, default {@value #DEFAULT_DMA_MIB} MiB),
  * {@code pith.exit_port} (isa-debug-exit's I/O port, default 0x501, or "none"), {@code pith.log}
- * ("debug" prints each boot step). The guest cannot detect isa-debug-exit; on a machine without
- * it the write goes to an unclaimed port, which QEMU ignores.
+ * ("debug" prints each boot step and each phase's time, see {@link BootTrace}). The guest cannot
+ * detect isa-debug-exit; on a machine without it the write goes to an unclaimed port, which QEMU
+ * ignores.
  */
 public final class GuestPlatform implements Platform {
 
@@ -64,12 +69,21 @@ public final class GuestPlatform implements Platform {
     private RandomSource random;
     private final Shutdown shutdown;
     private final long dmaBytes;
+    private final BootTrace trace;
+    /** Where hugetlbfs is mounted, for the DMA arena's file; null if it is not. */
+    private final Path hugetlbfs;
     /** Made on first use. Guarded by {@code this}. */
     private DmaArena dmaArena;
 
     GuestPlatform(Map<String, String> settings, Shutdown shutdown) {
+        this(settings, shutdown, BootTrace.OFF, null);
+    }
+
+    private GuestPlatform(Map<String, String> settings, Shutdown shutdown, BootTrace trace, Path hugetlbfs) {
         this.settings = Map.copyOf(settings);
         this.shutdown = Objects.requireNonNull(shutdown, "shutdown == null");
+        this.trace = trace;
+        this.hugetlbfs = hugetlbfs;
         this.dmaBytes = dmaMib(this.settings) << 20;
     }
 
@@ -89,19 +103,25 @@ public final class GuestPlatform implements Platform {
         long start = System.nanoTime();
         mount("proc", "/proc", "proc", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC, null, true);
         Map<String, String> settings = KernelCommandLine.read().pithSettings();
-        boolean debug = "debug".equals(settings.get("log"));
+        BootTrace trace = BootTrace.of(settings);
+        trace.kernelUptimeAt(start);
+        trace.phase("proc", start);
+        long phase = System.nanoTime();
+        boolean debug = trace.enabled();
         String mounted = Files.readString(Path.of("/proc/self/mounts"));
         mountUnlessMounted(mounted, "sysfs", "/sys", "sysfs", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC, null,
                 true, debug);
         mountUnlessMounted(mounted, "devtmpfs", "/dev", "devtmpfs", Linux.MS_NOSUID, "mode=0755", true, debug);
-        // Anonymous MAP_HUGETLB needs no mount; hugetlbfs is for tools and files. Optional: the kernel may lack it.
-        mountUnlessMounted(mounted, "hugetlbfs", "/dev/hugepages", "hugetlbfs", Linux.MS_NOSUID | Linux.MS_NODEV, null,
-                false, debug);
-        GuestPlatform platform = new GuestPlatform(settings, Shutdown.SYSTEM);
+        // hugetlbfs holds the DMA arena's file (DmaArena.hugepages). Optional: the kernel may lack it.
+        boolean hugetlbfs = mountUnlessMounted(mounted, "hugetlbfs", DmaArena.HUGETLBFS.toString(), "hugetlbfs",
+                Linux.MS_NOSUID | Linux.MS_NODEV, null, false, debug);
+        trace.phase("mounts", phase);
+        phase = System.nanoTime();
+        GuestPlatform platform = new GuestPlatform(settings, Shutdown.SYSTEM, trace,
+                hugetlbfs ? DmaArena.HUGETLBFS : null);
         platform.reserveHugepages(debug);
-        if (debug) {
-            System.out.printf("pith: booted in %.1f ms, settings %s%n", (System.nanoTime() - start) / 1e6, settings);
-        }
+        trace.phase("hugepages", phase);
+        trace.phase("platform", start);
         return platform;
     }
 
@@ -110,7 +130,10 @@ public final class GuestPlatform implements Platform {
      * an init shell): settings from /proc/cmdline, nothing mounted, nothing reserved.
      */
     public static GuestPlatform attach() throws IOException {
-        return new GuestPlatform(KernelCommandLine.read().pithSettings(), Shutdown.SYSTEM);
+        Map<String, String> settings = KernelCommandLine.read().pithSettings();
+        String mounts = Files.readString(Path.of("/proc/self/mounts"));
+        return new GuestPlatform(settings, Shutdown.SYSTEM, BootTrace.of(settings),
+                isMounted(mounts, DmaArena.HUGETLBFS.toString(), "hugetlbfs") ? DmaArena.HUGETLBFS : null);
     }
 
     /** The body of an init process; may throw. */
@@ -152,7 +175,9 @@ public final class GuestPlatform implements Platform {
     @Override
     public synchronized RandomSource random() {
         if (random == null) {
+            long start = System.nanoTime();
             random = new BootRandom(); // never blocks the boot on the kernel's entropy pool
+            trace.phase("random", start);
         }
         return random;
     }
@@ -193,13 +218,18 @@ public final class GuestPlatform implements Platform {
     @SuppressWarnings("exports") // DmaArena is exported to the driver modules only, which are this method's callers
     public synchronized DmaArena dmaArena() throws IOException {
         if (dmaArena == null) {
-            dmaArena = DmaArena.allocate(dmaBytes);
+            dmaArena = DmaArena.allocate(dmaBytes, hugetlbfs);
             if (dmaArena.backing() != DmaArena.Backing.HUGEPAGES) {
                 System.out.println("pith: no free hugepages for " + (dmaBytes >> 20) + " MiB of DMA memory; using"
                         + " 4 KiB locked pages (regions of at most 4 KiB); reserve hugepages=N to avoid this");
             }
         }
         return dmaArena;
+    }
+
+    /** Returns the boot-phase trace: prints with {@code pith.log=debug}, else does nothing. */
+    public BootTrace bootTrace() {
+        return trace;
     }
 
     /** Returns the I/O port isa-debug-exit listens on, or -1 if {@code pith.exit_port=none}. */
@@ -275,7 +305,7 @@ public final class GuestPlatform implements Platform {
         }
         Path sysctl = Path.of("/proc/sys/vm/nr_hugepages");
         try {
-            long total = Long.parseLong(Files.readString(sysctl).strip());
+            long total = Long.parseLong(Sysctl.read(sysctl));
             Files.writeString(sysctl, Long.toString(total + needed - free));
             // Locked-page fallback: keep compaction from moving pages a device holds addresses of.
             if (DmaArena.freeHugepages() < needed) {
@@ -289,42 +319,56 @@ public final class GuestPlatform implements Platform {
         }
     }
 
-    private static void mountUnlessMounted(String mounts, String source, String target, String type, long flags,
+    /** Mounts {@code type} on {@code target} unless /proc/self/mounts shows it there; returns whether it is there. */
+    private static boolean mountUnlessMounted(String mounts, String source, String target, String type, long flags,
             String data, boolean required, boolean debug) throws IOException {
+        if (isMounted(mounts, target, type)) {
+            if (debug) {
+                System.out.println("pith: " + target + " already mounted");
+            }
+            return true;
+        }
+        boolean mounted = mount(source, target, type, flags, data, required);
+        if (debug && mounted) {
+            System.out.println("pith: mounted " + type + " on " + target);
+        }
+        return mounted;
+    }
+
+    /** Returns whether {@code mounts}, /proc/self/mounts' text, has a file system of {@code type} on {@code target}. */
+    private static boolean isMounted(String mounts, String target, String type) {
         // /proc/self/mounts: "source target type options 0 0" per line.
         for (String line : mounts.split("\n")) {
             String[] fields = line.split(" ");
             if (fields.length > 2 && fields[1].equals(target) && fields[2].equals(type)) {
-                if (debug) {
-                    System.out.println("pith: " + target + " already mounted");
-                }
-                return;
+                return true;
             }
         }
-        mount(source, target, type, flags, data, required);
-        if (debug) {
-            System.out.println("pith: mounted " + type + " on " + target);
-        }
+        return false;
     }
 
-    private static void mount(String source, String target, String type, long flags, String data, boolean required)
-            throws IOException {
+    /** Mounts; returns false if an optional mount failed (said on the console), throws if a required one did. */
+    private static boolean mount(String source, String target, String type, long flags, String data,
+            boolean required) throws IOException {
         try {
             Files.createDirectories(Path.of(target));
             Linux.mount(source, target, type, flags, data);
+            return true;
         } catch (SyscallException e) {
             if (e.errnoValue() == Errno.EBUSY) {
-                return; // already mounted there
+                return true; // already mounted there
             }
             if (required) {
                 throw e;
             }
             System.out.println("pith: " + e.getMessage() + " (continuing without " + target + ")");
+            return false;
         } catch (IOException e) {
             if (required) {
                 throw e;
             }
             System.out.println("pith: cannot create " + target + ": " + e);
+            return false;
         }
     }
 

@@ -3,9 +3,9 @@ package dev.pith.core.guest;
 import dev.pith.core.sys.Linux;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 
 /**
  * What powering off takes from the machine; a seam so that tests check the sequence without
@@ -46,14 +46,11 @@ interface Machine {
                 PortIo.outb(port, value); // kernels built without CONFIG_DEVPORT, such as Debian's cloud kernel
                 return;
             }
-            // /dev/port maps file offsets to I/O ports (drivers/char/mem.c write_port): one outb per byte.
-            int fd = Linux.open("/dev/port", Linux.O_WRONLY | Linux.O_CLOEXEC, 0);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment bytes = arena.allocate(1);
-                bytes.set(ValueLayout.JAVA_BYTE, 0, (byte) value);
-                Linux.pwrite(fd, bytes, port);
-            } finally {
-                Linux.close(fd);
+            // /dev/port maps file offsets to I/O ports (drivers/char/mem.c write_port): one outb per byte, here one
+            // pwrite at offset port. Plain Java I/O: no downcall handle to make on the way down.
+            try (FileChannel devPort = FileChannel.open(java.nio.file.Path.of("/dev/port"),
+                    StandardOpenOption.WRITE)) {
+                devPort.write(ByteBuffer.wrap(new byte[] {(byte) value}), port);
             }
         }
 

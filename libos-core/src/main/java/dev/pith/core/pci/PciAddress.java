@@ -2,14 +2,14 @@ package dev.pith.core.pci;
 
 /**
  * The address of one PCI function as sysfs names it, {@code domain:bus:device.function} in hex:
- * {@code 0000:00:03.0}.
+ * {@code 0000:00:03.0}. Addresses order as sysfs lists them: by domain, bus, device, then function.
  *
  * @param domain PCI segment group, 0 to 0xffff (QEMU's PC has one, 0)
  * @param bus 0 to 0xff
  * @param device 0 to 0x1f
  * @param function 0 to 7
  */
-public record PciAddress(int domain, int bus, int device, int function) {
+public record PciAddress(int domain, int bus, int device, int function) implements Comparable<PciAddress> {
 
     public PciAddress {
         if (domain < 0 || domain > 0xffff || bus < 0 || bus > 0xff || device < 0 || device > 0x1f
@@ -35,6 +35,16 @@ public record PciAddress(int domain, int bus, int device, int function) {
         } catch (IllegalArgumentException e) { // NumberFormatException included
             throw new IllegalArgumentException("not a PCI address (want dddd:bb:dd.f): \"" + text + "\"", e);
         }
+    }
+
+    @Override
+    public int compareTo(PciAddress other) {
+        return Long.compare(ordinal(), other.ordinal());
+    }
+
+    /** Domain, bus, device and function as one number, in that order of significance. */
+    private long ordinal() {
+        return (long) domain << 16 | bus << 8 | device << 3 | function;
     }
 
     /** Returns the sysfs name, e.g. {@code 0000:00:03.0}. */

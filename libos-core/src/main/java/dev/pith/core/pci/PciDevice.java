@@ -1,17 +1,19 @@
 package dev.pith.core.pci;
 
-import dev.pith.core.sys.Linux;
-import dev.pith.core.sys.SyscallException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileChannel.MapMode;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -28,11 +30,15 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>Configuration accesses are single pread/pwrite calls of exactly 1, 2 or 4 bytes at the
- * register's offset, little-endian (PCI is little-endian): the kernel turns them into one
- * configuration cycle of that width ({@code pci_read_config_byte/word/dword} in
- * drivers/pci/pci-sysfs.c). Without root, reads beyond the first 64 bytes return nothing; this
- * class then reports a short read instead of inventing zeros.
+ * <p>Configuration accesses are positional {@link FileChannel} reads and writes of exactly 1, 2 or 4
+ * bytes at the register's offset, little-endian (PCI is little-endian): the JDK makes each one
+ * pread or pwrite of that length, and the kernel turns it into one configuration cycle of that
+ * width ({@code pci_read_config_byte/word/dword} in drivers/pci/pci-sysfs.c). Without root, reads
+ * beyond the first 64 bytes return nothing; this class then reports a short read instead of
+ * inventing zeros.
+ *
+ * <p>All of it is plain Java I/O, no FFM downcall: under emulation each downcall handle costs a few
+ * hundred milliseconds to make (DESIGN.md §3), and a guest opens its devices while it boots.
  *
  * <p>The sysfs root is a parameter so that tests can build a fake tree in a temporary directory:
  * {@code <root>/bus/pci/devices/<address>/{vendor,device,class,config,resource,resourceN}}.
@@ -68,34 +74,30 @@ public final class PciDevice implements AutoCloseable {
     /** At most this many capabilities fit after the header, 4 bytes each: (256 - 64) / 4. A longer walk is a loop. */
     public static final int MAX_CAPABILITIES = 48;
 
-    private static final ValueLayout.OfShort LE_SHORT =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     private final PciAddress address;
     private final Path directory;
     private final int vendorId;
     private final int deviceId;
     private final int classCode;
     private final long configSize;
-    private final int configFd;
+    private final FileChannel config;
+    /** Owns the BAR mappings: closing it unmaps them. */
     private final Arena arena = Arena.ofShared();
-    /** 4 bytes for config accesses. */
-    private final MemorySegment scratch;
+    /** 4 bytes for config accesses, little-endian; direct, so the JDK reads into it without a bounce buffer. */
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(4).order(ByteOrder.LITTLE_ENDIAN);
     /** BAR mappings by index, made on first {@link #mapBar}; null until then. */
     private final MemorySegment[] mappedBars = new MemorySegment[6];
     private boolean closed;
 
     private PciDevice(PciAddress address, Path directory, int vendorId, int deviceId, int classCode,
-            long configSize, int configFd) {
+            long configSize, FileChannel config) {
         this.address = address;
         this.directory = directory;
         this.vendorId = vendorId;
         this.deviceId = deviceId;
         this.classCode = classCode;
         this.configSize = configSize;
-        this.configFd = configFd;
-        this.scratch = arena.allocate(4, 4);
+        this.config = config;
     }
 
     // ---- Discovery.
@@ -112,7 +114,7 @@ public final class PciDevice implements AutoCloseable {
                 found.add(PciAddress.parse(entry.getFileName().toString()));
             }
         }
-        found.sort((a, b) -> a.toString().compareTo(b.toString()));
+        found.sort(null); // PciAddress orders as sysfs names do
         return found;
     }
 
@@ -143,10 +145,15 @@ public final class PciDevice implements AutoCloseable {
         int vendorId = readHex(directory, "vendor");
         int deviceId = readHex(directory, "device");
         int classCode = readHex(directory, "class");
-        Path config = directory.resolve("config");
-        long configSize = Files.size(config); // 256 for conventional PCI, 4096 for PCI Express
-        int fd = Linux.open(config.toString(), Linux.O_RDWR | Linux.O_CLOEXEC, 0);
-        return new PciDevice(address, directory, vendorId, deviceId, classCode, configSize, fd);
+        FileChannel config = FileChannel.open(directory.resolve("config"), StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        try {
+            long configSize = config.size(); // 256 for conventional PCI, 4096 for PCI Express
+            return new PciDevice(address, directory, vendorId, deviceId, classCode, configSize, config);
+        } catch (IOException | RuntimeException e) {
+            config.close();
+            throw e;
+        }
     }
 
     private static Path devicesDirectory(Path sysfsRoot) {
@@ -189,42 +196,43 @@ public final class PciDevice implements AutoCloseable {
     /** Reads the byte at {@code offset} of configuration space. */
     public int readConfig8(int offset) throws IOException {
         readConfig(offset, 1);
-        return Byte.toUnsignedInt(scratch.get(ValueLayout.JAVA_BYTE, 0));
+        return Byte.toUnsignedInt(scratch.get(0));
     }
 
     /** Reads the 16-bit little-endian register at {@code offset}, which must be 2-aligned. */
     public int readConfig16(int offset) throws IOException {
         readConfig(offset, 2);
-        return Short.toUnsignedInt(scratch.get(LE_SHORT, 0));
+        return Short.toUnsignedInt(scratch.getShort(0));
     }
 
     /** Reads the 32-bit little-endian register at {@code offset}, which must be 4-aligned. */
     public int readConfig32(int offset) throws IOException {
         readConfig(offset, 4);
-        return scratch.get(LE_INT, 0);
+        return scratch.getInt(0);
     }
 
     /** Writes the byte at {@code offset} of configuration space. */
     public void writeConfig8(int offset, int value) throws IOException {
-        scratch.set(ValueLayout.JAVA_BYTE, 0, (byte) value);
+        scratch.clear().put(0, (byte) value);
         writeConfig(offset, 1);
     }
 
     /** Writes the 16-bit little-endian register at {@code offset}, which must be 2-aligned. */
     public void writeConfig16(int offset, int value) throws IOException {
-        scratch.set(LE_SHORT, 0, (short) value);
+        scratch.clear().putShort(0, (short) value);
         writeConfig(offset, 2);
     }
 
     /** Writes the 32-bit little-endian register at {@code offset}, which must be 4-aligned. */
     public void writeConfig32(int offset, int value) throws IOException {
-        scratch.set(LE_INT, 0, value);
+        scratch.clear().putInt(0, value);
         writeConfig(offset, 4);
     }
 
     private void readConfig(int offset, int width) throws IOException {
         checkConfigAccess(offset, width);
-        long count = Linux.pread(configFd, scratch.asSlice(0, width), offset);
+        // One pread of exactly width bytes (FileChannelImpl retries only on EINTR); -1 is end of file.
+        int count = Math.max(0, config.read(scratch.clear().limit(width), offset));
         if (count != width) {
             // sysfs gives non-root readers only the first 64 bytes (pci_read_config in drivers/pci/pci-sysfs.c).
             throw new IOException(address + ": short read of config space at 0x" + Integer.toHexString(offset)
@@ -234,7 +242,7 @@ public final class PciDevice implements AutoCloseable {
 
     private void writeConfig(int offset, int width) throws IOException {
         checkConfigAccess(offset, width);
-        long count = Linux.pwrite(configFd, scratch.asSlice(0, width), offset);
+        int count = config.write(scratch.clear().limit(width), offset);
         if (count != width) {
             throw new IOException(address + ": short write of config space at 0x" + Integer.toHexString(offset)
                     + ": " + count + " of " + width + " bytes");
@@ -322,9 +330,17 @@ public final class PciDevice implements AutoCloseable {
     }
 
     /**
-     * Maps memory BAR {@code index} by mmap of sysfs {@code resourceN} (O_RDWR|O_SYNC, MAP_SHARED),
-     * whole, once: later calls return the same mapping. Access it only with single, aligned,
-     * exact-width loads and stores (see {@code dev.pith.core.virtio.Registers}).
+     * Maps memory BAR {@code index} from sysfs {@code resourceN} ({@code MAP_SHARED}, through
+     * {@link FileChannel#map(MapMode, long, long, Arena)}), whole, once: later calls return the same
+     * mapping, which {@link #close()} unmaps. Access it only with single, aligned, exact-width loads
+     * and stores (see {@code dev.pith.core.virtio.Registers}).
+     *
+     * <p>Uncached without O_SYNC: for {@code resourceN} the kernel sets the page attributes itself,
+     * always UC- ({@code pci_mmap_resource_range} in drivers/pci/mmap.c applies
+     * {@code pgprot_device}, which is {@code pgprot_noncached} on x86); only {@code resourceN_wc},
+     * offered for prefetchable BARs, maps write-combining. O_SYNC selects uncached pages only for
+     * {@code /dev/mem} ({@code phys_mem_access_prot_allowed} in arch/x86/mm/pat/memtype.c tests
+     * O_DSYNC), which this class does not use.
      *
      * @throws IOException if the BAR is unused or an I/O BAR, or the file cannot be mapped
      */
@@ -343,13 +359,11 @@ public final class PciDevice implements AutoCloseable {
         if (!bar.isMemory()) {
             throw new IOException(address + ": " + bar + " is not a memory BAR; only memory BARs can be mapped");
         }
-        Path resource = directory.resolve("resource" + index);
-        int fd = Linux.open(resource.toString(), Linux.O_RDWR | Linux.O_SYNC | Linux.O_CLOEXEC, 0);
-        try {
-            mappedBars[index] = Linux.mmap(bar.size(), Linux.PROT_READ | Linux.PROT_WRITE, Linux.MAP_SHARED, fd, 0);
-        } finally {
-            Linux.close(fd); // the mapping outlives the descriptor (man 2 mmap)
-        }
+        // The file's size is the BAR's (pci_create_attr sets it), so map() has nothing to extend.
+        try (FileChannel resource = FileChannel.open(directory.resolve("resource" + index), StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            mappedBars[index] = resource.map(MapMode.READ_WRITE, 0, bar.size(), arena);
+        } // the mapping outlives the descriptor (man 2 mmap)
         return mappedBars[index];
     }
 
@@ -360,25 +374,11 @@ public final class PciDevice implements AutoCloseable {
             return;
         }
         closed = true;
-        SyscallException failure = null;
-        for (int i = 0; i < mappedBars.length; i++) {
-            if (mappedBars[i] != null) {
-                try {
-                    Linux.munmap(mappedBars[i]);
-                } catch (SyscallException e) {
-                    failure = failure == null ? e : failure;
-                }
-                mappedBars[i] = null;
-            }
-        }
+        Arrays.fill(mappedBars, null);
         try {
-            Linux.close(configFd);
-        } catch (SyscallException e) {
-            failure = failure == null ? e : failure;
-        }
-        arena.close();
-        if (failure != null) {
-            throw failure;
+            config.close();
+        } finally {
+            arena.close(); // munmap of every BAR
         }
     }
 

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DmaArenaTest {
 
@@ -34,6 +35,16 @@ class DmaArenaTest {
 
     private static boolean root() {
         return "root".equals(System.getProperty("user.name"));
+    }
+
+    /** Reads a /proc/sys number in one read: at a non-zero offset the kernel says end of file (kernel/sysctl.c). */
+    private static long readSysctl(Path file) throws IOException {
+        try (var channel = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(64);
+            int count = channel.read(buffer, 0);
+            return Long.parseLong(new String(buffer.array(), 0, Math.max(0, count),
+                    java.nio.charset.StandardCharsets.US_ASCII).strip());
+        }
     }
 
     /** Host memory with made-up physical addresses: what drivers' tests run on. */
@@ -224,7 +235,7 @@ class DmaArenaTest {
             assumeTrue(root());
             Path sysctl = Path.of("/proc/sys/vm/nr_hugepages");
             assumeTrue(Files.isWritable(sysctl), "no hugetlb support");
-            long before = Long.parseLong(Files.readString(sysctl).strip());
+            long before = readSysctl(sysctl);
             boolean reserved = false;
             if (DmaArena.freeHugepages() < 1) {
                 Files.writeString(sysctl, Long.toString(before + 1));
@@ -245,6 +256,56 @@ class DmaArenaTest {
                 if (reserved) {
                     Files.writeString(sysctl, Long.toString(before));
                 }
+            }
+        }
+
+        /**
+         * The guest's path: a file on a hugetlbfs mount (here one of the test's own, on a temporary directory),
+         * mapped with FileChannel.map. Reserves a hugepage if none is free and gives it back afterwards.
+         */
+        @Test
+        void hugetlbfsFileArenaIsContiguousAndLeavesNoFile(@TempDir Path mount) throws IOException {
+            assumeTrue(root());
+            Path sysctl = Path.of("/proc/sys/vm/nr_hugepages");
+            assumeTrue(Files.isWritable(sysctl), "no hugetlb support");
+            Linux.mount("hugetlbfs", mount.toString(), "hugetlbfs", Linux.MS_NOSUID | Linux.MS_NODEV, null);
+            long before = readSysctl(sysctl);
+            boolean reserved = false;
+            try {
+                if (DmaArena.freeHugepages() < 1) {
+                    Files.writeString(sysctl, Long.toString(before + 1));
+                    reserved = true;
+                }
+                assumeTrue(DmaArena.freeHugepages() >= 1, "the kernel could not reserve a hugepage");
+                try (DmaArena arena = DmaArena.hugepages(mount, HUGEPAGE)) {
+                    assertEquals(DmaArena.Backing.HUGEPAGES, arena.backing());
+                    try (var files = Files.list(mount)) {
+                        assertEquals(0, files.count(), "the file is deleted once mapped");
+                    }
+                    DmaRegion whole = arena.allocate(HUGEPAGE, PAGE);
+                    assertEquals(0, whole.physicalAddress() % HUGEPAGE, "a hugepage is 2 MiB-aligned physically");
+                    assertEquals(whole.physicalAddress() + HUGEPAGE - PAGE,
+                            DmaArena.physicalAddress(whole.memory().asSlice(HUGEPAGE - PAGE)), "and contiguous");
+                    whole.memory().set(ValueLayout.JAVA_LONG, 64, 42L);
+                    assertEquals(42L, arena.resolve(whole.physicalAddress() + 64, 8).get(ValueLayout.JAVA_LONG, 0));
+                }
+            } finally {
+                Linux.umount(mount.toString());
+                if (reserved) {
+                    Files.writeString(sysctl, Long.toString(before));
+                }
+            }
+        }
+
+        @Test
+        void aDirectoryThatIsNotHugetlbfsIsRefused(@TempDir Path directory) throws IOException {
+            assumeTrue(root());
+            // On an ordinary file system one write maps one 4 KiB page, not 2 MiB: translation finds the rest of
+            // the would-be hugepage absent, or not contiguous, and nothing is left behind.
+            IOException e = assertThrows(IOException.class, () -> DmaArena.hugepages(directory, HUGEPAGE));
+            assertTrue(e.getMessage().startsWith(directory + " gave no 2 MiB hugepages"), e.getMessage());
+            try (var files = Files.list(directory)) {
+                assertEquals(0, files.count());
             }
         }
 

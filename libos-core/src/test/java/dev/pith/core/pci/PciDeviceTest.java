@@ -13,6 +13,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,6 +41,10 @@ class PciDeviceTest {
         PciAddress address = PciAddress.parse("0001:0a:1f.7");
         assertEquals(new PciAddress(1, 0x0a, 0x1f, 7), address);
         assertEquals("0001:0a:1f.7", address.toString());
+        assertEquals(List.of(PciAddress.parse("0000:00:03.0"), PciAddress.parse("0000:00:03.1"),
+                PciAddress.parse("0000:00:1f.0"), PciAddress.parse("0000:01:00.0"), PciAddress.parse("0001:00:00.0")),
+                Stream.of("0001:00:00.0", "0000:01:00.0", "0000:00:1f.0", "0000:00:03.1", "0000:00:03.0")
+                        .map(PciAddress::parse).sorted().toList(), "ordered as sysfs names sort");
         for (String bad : List.of("0000:00:03", "0000:00:20.0", "0000:00:03.8", "zzzz:00:03.0", "0000-00:03.0", "")) {
             assertThrows(IllegalArgumentException.class, () -> PciAddress.parse(bad), bad);
         }
