@@ -38,6 +38,14 @@ abstract class AbstractPithMojo extends AbstractMojo {
     @Parameter(property = "pith.diskImage", defaultValue = "true")
     protected boolean diskImage;
 
+    /**
+     * Whether to train an AOT cache for the guest's JVM by running the image's jar hosted, once, on
+     * the build host (its TCP ports forwarded from ephemeral localhost ports): about 1.5 s off a
+     * TCG boot, 2 MB more initrd.
+     */
+    @Parameter(property = "pith.aot", defaultValue = "true")
+    protected boolean aotCache;
+
     /** More JVM options for the guest's JVM. */
     @Parameter
     protected List<String> jvmOptions = new ArrayList<>();
@@ -64,6 +72,7 @@ abstract class AbstractPithMojo extends AbstractMojo {
                     .composition(composition)
                     .output(out)
                     .disk(diskImage)
+                    .aotCache(aotCache)
                     .jvmOptions(jvmOptions.toArray(String[]::new))
                     .build()
                     .link();

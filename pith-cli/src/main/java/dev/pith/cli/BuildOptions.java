@@ -41,6 +41,9 @@ final class BuildOptions {
     @Option(names = "--no-disk", description = "Skip the raw disk image <name>.img (the direct-boot files suffice for pith run).")
     boolean noDisk;
 
+    @Option(names = "--no-aot", description = "Skip the AOT cache, whose training runs the image's jar once on this host.")
+    boolean noAot;
+
     /** What to link: the class path, and the composition class on it. */
     record App(List<Path> classPath, String composition, boolean compositionFromMainClass) { }
 
@@ -118,6 +121,7 @@ final class BuildOptions {
                 .composition(app.composition())
                 .output(dir)
                 .disk(!noDisk)
+                .aotCache(!noAot)
                 .build()
                 .link();
         ImageSummary.lines(image, dir).forEach(report);

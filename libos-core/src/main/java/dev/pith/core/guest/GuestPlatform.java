@@ -108,6 +108,9 @@ public final class GuestPlatform implements Platform {
         trace.phase("proc", start);
         long phase = System.nanoTime();
         boolean debug = trace.enabled();
+        if (!System.getProperty("java.vm.info", "").contains("sharing")) {
+            System.out.println("pith: the JVM mapped no AOT cache or CDS archive; every class is parsed and linked at boot");
+        }
         String mounted = Files.readString(Path.of("/proc/self/mounts"));
         mountUnlessMounted(mounted, "sysfs", "/sys", "sysfs", Linux.MS_NOSUID | Linux.MS_NODEV | Linux.MS_NOEXEC, null,
                 true, debug);
@@ -154,9 +157,17 @@ public final class GuestPlatform implements Platform {
      *   <li>{@link System#exit}: a shutdown hook powers off with 0 — the JVM does not tell hooks the
      *       status; call {@link #exit} to choose one.
      * </ul>
-     * Never returns.
+     * Never returns. A process that is not PID 1 is not a guest: it says so and exits the JVM with 2,
+     * running nothing, so that an image's jar started on a host cannot mount or power off anything.
      */
     public static void runAsInit(Main main) {
+        long pid = ProcessHandle.current().pid();
+        if (pid != 1) {
+            // Not a guest: powering off at the end would power off this host.
+            System.err.println("pith: this is the boot code of a Pith image, for PID 1 of its virtual machine, and this"
+                    + " is PID " + pid + "; boot the image (pith run, mvn pith:run, QEMU), or run the application hosted");
+            Runtime.getRuntime().exit(2);
+        }
         Init.run(main, Shutdown.SYSTEM, System.out, true);
     }
 

@@ -66,6 +66,7 @@ public final class BootClass {
     private static final ClassName GUEST_DEVICES = ClassName.get(PARTS, "GuestDevices");
     private static final ClassName TASK_PART = ClassName.get(PARTS, "TaskPart");
     private static final ClassName PARTS_CONTEXT = ClassName.get(PARTS, "PartsContext");
+    private static final ClassName AOT_TRAINING = ClassName.get(PARTS, "AotTraining");
 
     private BootClass() {}
 
@@ -76,6 +77,15 @@ public final class BootClass {
      * @throws ImageException if the plan names a device that exists only hosted
      */
     public static JavaFile generate(Plan plan, String compositionClass, String compositionMethod) {
+        return generate(plan, compositionClass, compositionMethod, false);
+    }
+
+    /**
+     * As {@link #generate(Plan, String, String)}; with {@code aotTraining}, {@code main} first checks
+     * {@code -Dpith.aot.training=true} and then, instead of booting, runs the hosted training that the
+     * image's AOT cache is made from ({@code dev.pith.internal.AotTraining}).
+     */
+    public static JavaFile generate(Plan plan, String compositionClass, String compositionMethod, boolean aotTraining) {
         CodeBlock.Builder body = CodeBlock.builder()
                 .addStatement("$T plan = $T.$L().plan()", PLAN, ClassName.bestGuess(compositionClass), compositionMethod)
                 // The parts below are written for the linked plan and take handlers from this one by position.
@@ -104,11 +114,18 @@ public final class BootClass {
                         "pith: unikernel '" + plan.name() + "' stopped: ")
                 .addStatement("platform.exit(supervisor[0].awaitExit())");
 
-        MethodSpec main = MethodSpec.methodBuilder("main")
+        MethodSpec.Builder main = MethodSpec.methodBuilder("main")
                 .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
-                .addParameter(String[].class, "args")
-                .addStatement("$T.runAsInit($L::boot)", GUEST_PLATFORM, NAME)
-                .build();
+                .addParameter(String[].class, "args");
+        if (aotTraining) {
+            main.addException(Exception.class)
+                    .beginControlFlow("if ($T.requested())", AOT_TRAINING)
+                    .addStatement("$T.run($T.$L(), $L.class)", AOT_TRAINING, ClassName.bestGuess(compositionClass),
+                            compositionMethod, NAME)
+                    .addStatement("return")
+                    .endControlFlow();
+        }
+        main.addStatement("$T.runAsInit($L::boot)", GUEST_PLATFORM, NAME);
         MethodSpec boot = MethodSpec.methodBuilder("boot")
                 .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
                 .addException(Exception.class)
@@ -122,7 +139,7 @@ public final class BootClass {
                 .addField(FieldSpec.builder(String.class, "LINKED_PLAN", Modifier.PRIVATE, Modifier.STATIC,
                         Modifier.FINAL).initializer("$S", plan.describe()).build())
                 .addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE).build())
-                .addMethod(main)
+                .addMethod(main.build())
                 .addMethod(boot)
                 .build();
         return JavaFile.builder(PACKAGE, type).skipJavaLangImports(true).indent("    ").build();

@@ -13,6 +13,7 @@ import dev.pith.image.prune.PrunedJar;
 import dev.pith.image.prune.Reachability;
 import dev.pith.image.prune.Report;
 import dev.pith.image.prune.Root;
+import dev.pith.image.runtime.AotCache;
 import dev.pith.image.runtime.RuntimeImage;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -34,8 +35,9 @@ import org.objectweb.asm.Type;
  * The image linker (DESIGN.md §5): from an application's class path and its composition to a
  * bootable image. Evaluates the composition into a plan, generates the boot class that wires
  * exactly the plan's parts, prunes what that class cannot reach, links a minimal runtime with
- * jlink, and writes the initramfs next to the kernel: the direct-boot triple (kernel, initrd,
- * command line). {@link #link()} returns all of it.
+ * jlink, trains an AOT cache by running the pruned jar hosted on that runtime ({@link AotCache}),
+ * and writes the initramfs next to the kernel: the direct-boot triple (kernel, initrd, command
+ * line). {@link #link()} returns all of it.
  *
  * <pre>{@code
  * LinkedImage image = ImageLinker.builder()
@@ -48,6 +50,9 @@ import org.objectweb.asm.Type;
  */
 public final class ImageLinker {
 
+    /** The modification time of every file in the initramfs; the AOT cache's training jar gets it too. */
+    private static final long IMAGE_MTIME = 0;
+
     private final List<Path> classPath;
     private final String compositionClass;
     private final String compositionMethod;
@@ -58,6 +63,7 @@ public final class ImageLinker {
     private final Pruning pruning;
     private final Path runtimeCache;
     private final boolean disk;
+    private final boolean aotCache;
 
     private ImageLinker(Builder b) {
         this.classPath = List.copyOf(b.classPath);
@@ -70,6 +76,7 @@ public final class ImageLinker {
         this.pruning = b.pruning;
         this.runtimeCache = b.runtimeCache;
         this.disk = b.disk;
+        this.aotCache = b.aotCache;
     }
 
     public static Builder builder() {
@@ -82,24 +89,32 @@ public final class ImageLinker {
         Files.createDirectories(output);
         Plan plan = Composition.evaluate(classPath, compositionClass, compositionMethod);
 
-        Path bootClasses = compileBootClass(BootClass.generate(plan, compositionClass, compositionMethod));
+        Path bootClasses = compileBootClass(BootClass.generate(plan, compositionClass, compositionMethod, aotCache));
         List<Path> withBoot = new ArrayList<>();
         withBoot.add(bootClasses);
         withBoot.addAll(classPath);
         Path appJar = output.resolve(plan.name() + ".jar");
         LinkedImage.Pruned pruned = pruning.apply(withBoot, BootClass.QUALIFIED_NAME, appJar);
 
-        RuntimeImage runtime = runtime(appJar);
+        // An AOT cache holds every class the default CDS archive would, and the application's besides.
+        RuntimeImage runtime = runtime(appJar, !aotCache);
         Kernel kernel = kernels.kernel();
         List<String> options = new ArrayList<>(jvmOptions);
         options.addAll(plan.resources().jvmOptions());
-        GuestImage guest = GuestImage.builder()
+        GuestImage.Builder guestBuilder = GuestImage.builder()
                 .kernel(kernel.vmlinuz())
                 .runtime(runtime)
-                .appJar(appJar)
                 .mainClass(BootClass.QUALIFIED_NAME)
-                .jvmOptions(options)
                 .compression(compression)
+                .mtime(IMAGE_MTIME);
+        AotCache aot = null;
+        if (aotCache) {
+            aot = AotCache.train(runtime, appJar, BootClass.QUALIFIED_NAME, options, output.resolve("aot"), IMAGE_MTIME);
+            options.removeIf(o -> o.startsWith("-Xshare")); // the JVM refuses -Xshare:* beside -XX:AOTCache
+            options.add(AotCache.jvmOption());
+            guestBuilder.hostFile(AotCache.GUEST_PATH, aot.cache());
+        }
+        GuestImage guest = guestBuilder.appJar(aot != null ? aot.jar() : appJar).jvmOptions(options)
                 .build(output.resolve("boot"));
         // The direct-boot triple side by side, for `qemu -kernel boot/vmlinuz -initrd ... -append "$(cat boot/cmdline)"`.
         Files.copy(kernel.vmlinuz(), output.resolve("boot").resolve("vmlinuz"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -141,10 +156,10 @@ public final class ImageLinker {
      * Links the runtime for the modules the pruned jar needs, cached by module set: jlink costs tens
      * of seconds and gives the same runtime for the same modules and JDK.
      */
-    private RuntimeImage runtime(Path appJar) throws IOException {
+    private RuntimeImage runtime(Path appJar, boolean cdsArchive) throws IOException {
         Set<String> modules = new TreeSet<>(RuntimeImage.requiredModules(List.of(appJar)));
         // FFM downcalls need nothing more; jdk.unsupported serves netty's optional Unsafe paths.
-        String key = Runtime.version() + " " + String.join(",", modules);
+        String key = Runtime.version() + " " + String.join(",", modules) + (cdsArchive ? "" : " no-cds");
         String hash = HexFormat.of().formatHex(sha256(key)).substring(0, 16);
         Path home = runtimeCache.resolve(hash);
         if (Files.isRegularFile(home.resolve("release"))) {
@@ -153,7 +168,7 @@ public final class ImageLinker {
         Files.createDirectories(runtimeCache);
         Path staging = Files.createTempDirectory(runtimeCache, "jlink-");
         Files.delete(staging); // jlink wants to create it
-        RuntimeImage built = RuntimeImage.builder().addModules(modules).build(staging);
+        RuntimeImage.builder().addModules(modules).cdsArchive(cdsArchive).build(staging);
         try {
             Files.move(staging, home, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (java.nio.file.FileAlreadyExistsException raced) {
@@ -220,6 +235,7 @@ public final class ImageLinker {
         private Pruning pruning = Pruning.reachable();
         private Path runtimeCache = Path.of(System.getProperty("user.home"), ".cache", "pith", "runtimes");
         private boolean disk = true;
+        private boolean aotCache = !"false".equals(System.getProperty("pith.aot"));
 
         private Builder() {
             jvmOptions.add("--enable-native-access=ALL-UNNAMED");
@@ -283,6 +299,16 @@ public final class ImageLinker {
         /** Writes the bootable raw disk (default on) besides the direct-boot triple. */
         public Builder disk(boolean write) {
             this.disk = write;
+            return this;
+        }
+
+        /**
+         * Trains an AOT cache for the guest on the build host (default on; {@code -Dpith.aot=false} turns
+         * it off): the boot class gets a training entry, which starts the unikernel hosted, and the
+         * runtime is linked without its default CDS archive, which the cache replaces.
+         */
+        public Builder aotCache(boolean train) {
+            this.aotCache = train;
             return this;
         }
 

@@ -34,6 +34,20 @@ class BootClassTest {
     }
 
     @Test
+    void withAotTrainingMainRunsTheTrainingWhenAsked(@TempDir Path out) throws Exception {
+        JavaFile source = BootClass.generate(Compositions.everything().plan(), COMPOSITIONS, "everything", true);
+        compile(source, out);
+        String text = source.toString();
+        assertTrue(text.contains("if (AotTraining.requested())") && text.contains("AotTraining.run(Compositions.everything(), PithBoot.class)"),
+                text);
+        // The linker starts the training with this property; the boot class asks AotTraining for it.
+        Object property = Class.forName("dev.pith.internal.AotTraining").getField("PROPERTY").get(null);
+        assertEquals(dev.pith.image.runtime.AotCache.TRAINING_PROPERTY, property);
+        assertTrue(!BootClass.generate(Compositions.everything().plan(), COMPOSITIONS, "everything").toString()
+                .contains("AotTraining"), "no training entry unless asked");
+    }
+
+    @Test
     void refusesAPlanThatDiffersFromTheLinkedOne(@TempDir Path out) throws Exception {
         JavaFile source = BootClass.generate(Compositions.changing().plan(), COMPOSITIONS, "changing");
         compile(source, out);

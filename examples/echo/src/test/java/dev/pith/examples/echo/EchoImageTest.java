@@ -1,6 +1,7 @@
 package dev.pith.examples.echo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pith.image.link.ImageLinker;
@@ -89,13 +90,14 @@ class EchoImageTest {
         }
     }
 
-    static LinkedImage link(String output, ImageLinker.Pruning pruning, String... jvmOptions) throws Exception {
+    static LinkedImage link(String output, ImageLinker.Pruning pruning, boolean aotCache, String... jvmOptions) throws Exception {
         long t0 = System.nanoTime();
         LinkedImage image = ImageLinker.builder()
                 .classPath(runtimeClassPath())
                 .composition(Echo.class.getName())
                 .output(Path.of("target", output))
                 .pruning(pruning)
+                .aotCache(aotCache)
                 .jvmOptions(jvmOptions)
                 .build()
                 .link();
@@ -106,12 +108,15 @@ class EchoImageTest {
 
     @Test
     void bootsEchoesAndLoadsNothingPruningRemoved() throws Exception {
-        LinkedImage pruned = link("image", ImageLinker.Pruning.reachable());
-        bootAndEcho(pruned, "pruned");
+        LinkedImage pruned = link("image", ImageLinker.Pruning.reachable(), true);
+        Path console = bootAndEcho(pruned, "pruned");
+        assertFalse(Files.readString(console).contains("mapped no AOT cache"), "the guest ignored its AOT cache");
+        String training = Files.readString(pruned.appJar().resolveSibling("aot").resolve("training.log"));
+        assertTrue(training.contains("1 of 1 TCP ports answered"), "the AOT training reached the echo port:\n" + training);
 
         List<String> reference = new ArrayList<>(Soundness.REFERENCE_RUN_OPTIONS);
         reference.add("-Xlog:class+load=info:stdout");
-        LinkedImage unpruned = link("image-reference", ImageLinker.Pruning.none(), reference.toArray(String[]::new));
+        LinkedImage unpruned = link("image-reference", ImageLinker.Pruning.none(), false, reference.toArray(String[]::new));
         Path log = bootAndEcho(unpruned, "unpruned");
         var loaded = Soundness.readClassLoadLog(log);
         assertTrue(loaded.size() > 500, "the class-load log was captured: " + loaded.size() + " classes");

@@ -1,6 +1,7 @@
 package dev.pith.examples.hello;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -55,12 +56,13 @@ class HelloHttpImageTest {
         return p.exitValue() == 0 ? out : null;
     }
 
-    static LinkedImage link(String output, ImageLinker.Pruning pruning, String... jvmOptions) throws Exception {
+    static LinkedImage link(String output, ImageLinker.Pruning pruning, boolean aotCache, String... jvmOptions) throws Exception {
         return ImageLinker.builder()
                 .classPath(runtimeClassPath())
                 .composition(HelloHttp.class.getName())
                 .output(Path.of("target", output))
                 .pruning(pruning)
+                .aotCache(aotCache)
                 .jvmOptions(jvmOptions)
                 .build()
                 .link();
@@ -99,12 +101,13 @@ class HelloHttpImageTest {
     @Test
     void bootsServesCurlAndLoadsNothingPruningRemoved() throws Exception {
         assumeTrue(new File("/usr/bin/curl").canExecute(), "curl is not installed; .ci/run installs it");
-        LinkedImage pruned = link("image", ImageLinker.Pruning.reachable());
-        bootAndCurl(pruned, "pruned");
+        LinkedImage pruned = link("image", ImageLinker.Pruning.reachable(), true);
+        Path console = bootAndCurl(pruned, "pruned");
+        assertFalse(Files.readString(console).contains("mapped no AOT cache"), "the guest ignored its AOT cache");
 
         List<String> reference = new ArrayList<>(Soundness.REFERENCE_RUN_OPTIONS);
         reference.add("-Xlog:class+load=info:stdout");
-        LinkedImage unpruned = link("image-reference", ImageLinker.Pruning.none(), reference.toArray(String[]::new));
+        LinkedImage unpruned = link("image-reference", ImageLinker.Pruning.none(), false, reference.toArray(String[]::new));
         Path log = bootAndCurl(unpruned, "unpruned");
         var loaded = Soundness.readClassLoadLog(log);
         assertTrue(loaded.size() > 500, "the class-load log was captured: " + loaded.size());
