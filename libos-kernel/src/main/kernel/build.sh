@@ -45,14 +45,31 @@ script=$(realpath "${BASH_SOURCE[0]}")
 tarball=${PITH_KERNEL_SOURCE:-$DEFAULT_TARBALL}
 jobs=${PITH_KERNEL_JOBS:-$(nproc)}
 
-# ---- Tools: fail with the Debian packages to install rather than halfway through make.
-missing=()
-for tool in make:make gcc:gcc ld:binutils bc:bc bison:bison flex:flex perl:perl xz:xz-utils lz4:lz4 \
-            tar:tar sha256sum:coreutils; do
-    command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
-done
-# objtool (CONFIG_OBJTOOL, forced on x86_64) includes libelf's gelf.h.
-[[ -f /usr/include/gelf.h ]] || missing+=(libelf-dev)
+# Installs Debian packages when this runs as root on a machine with apt-get; returns 1 otherwise.
+apt_install() {
+    [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null || return 1
+    echo "pith kernel: installing $* with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y -qq --no-install-recommends "$@" >/dev/null; then
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    fi
+}
+
+# ---- Tools: installed as root, else fail with the Debian packages to install rather than halfway through make.
+missing_tools() {
+    missing=()
+    for tool in make:make gcc:gcc ld:binutils bc:bc bison:bison flex:flex perl:perl xz:xz-utils lz4:lz4 \
+                tar:tar sha256sum:coreutils; do
+        command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
+    done
+    # objtool (CONFIG_OBJTOOL, forced on x86_64) includes libelf's gelf.h.
+    [[ -f /usr/include/gelf.h ]] || missing+=(libelf-dev)
+}
+missing_tools
+if ((${#missing[@]})) && apt_install "${missing[@]}"; then
+    missing_tools
+fi
 if ((${#missing[@]})); then
     die "missing build tools; install them with: apt-get install ${missing[*]} (the full list: build-essential bc bison flex libelf-dev lz4 xz-utils)"
 fi
@@ -62,15 +79,9 @@ if [[ ! -f $tarball ]]; then
     if [[ $tarball != "$DEFAULT_TARBALL" ]]; then
         die "PITH_KERNEL_SOURCE=$tarball does not exist"
     fi
-    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    echo "pith kernel: $tarball is missing"
+    apt_install "$SOURCE_PACKAGE" ||
         die "$tarball is missing: install it with 'apt-get install $SOURCE_PACKAGE' as root (Debian 12), or point PITH_KERNEL_SOURCE at a linux-6.1 tarball"
-    fi
-    echo "pith kernel: $tarball is missing; installing $SOURCE_PACKAGE with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -qq --no-install-recommends "$SOURCE_PACKAGE" >/dev/null; then
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "$SOURCE_PACKAGE" >/dev/null
-    fi
     [[ -f $tarball ]] || die "apt-get installed $SOURCE_PACKAGE but $tarball is still missing"
 fi
 # The package's version names the source; a tarball from elsewhere is named by its hash.

@@ -16,7 +16,7 @@ import java.util.Optional;
  * Kernel ours = KernelProvider.pith().kernel();                     // ~/.m2/.../libos-kernel-<version>-bzImage.bin
  * Kernel k = KernelProvider.debianCloud().kernel();                 // ~/.cache/pith/kernels/6.1.0-56-cloud-amd64/vmlinuz
  * Kernel mine = KernelProvider.file(Path.of("bzImage")).kernel();
- * Kernel any = KernelProvider.fromEnvironment().kernel();           // -Dpith.kernel (=pith, =debian, a file), else Debian's
+ * Kernel any = KernelProvider.fromEnvironment().kernel();           // -Dpith.kernel (=pith, =debian, a file), else Pith's if installed, else Debian's
  * }</pre>
  */
 public sealed interface KernelProvider permits DebianKernel, PithKernel, KernelProvider.KernelFile {
@@ -64,7 +64,8 @@ public sealed interface KernelProvider permits DebianKernel, PithKernel, KernelP
 
     /**
      * What {@code -Dpith.kernel} or {@code PITH_KERNEL} names — {@code pith}, {@code debian} or a
-     * file — else {@link #debianCloud()}.
+     * file — else {@link #pith()} if this release's kernel is in the local repository (the build's
+     * libos-kernel module put it there), else {@link #debianCloud()}.
      */
     static KernelProvider fromEnvironment() {
         String named = System.getProperty(KERNEL_PROPERTY);
@@ -72,7 +73,8 @@ public sealed interface KernelProvider permits DebianKernel, PithKernel, KernelP
             named = System.getenv(KERNEL_ENV);
         }
         if (named == null || named.isBlank()) {
-            return debianCloud(); // Pith's kernel becomes the default once every guest test has passed on it
+            PithKernel pith = PithKernel.installed();
+            return pith.isInstalled() ? pith : debianCloud();
         }
         return switch (named.strip()) {
             case "pith" -> pith();
