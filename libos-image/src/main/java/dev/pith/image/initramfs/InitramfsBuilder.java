@@ -48,7 +48,8 @@ public final class InitramfsBuilder {
     private boolean hasRuntime;
 
     private sealed interface Entry {
-        record Tree(String guestPath, Path source) implements Entry { }
+        /** A host tree; {@code leftOut} are paths relative to {@code source} that stay out. */
+        record Tree(String guestPath, Path source, Set<String> leftOut) implements Entry { }
         record HostFileEntry(String guestPath, Path source, int mode) implements Entry { }
         record Bytes(String guestPath, byte[] content, int mode) implements Entry { }
         record Directory(String guestPath, int mode) implements Entry { }
@@ -86,13 +87,16 @@ public final class InitramfsBuilder {
         return runtime(runtime, runtime.nativeDependencies());
     }
 
-    /** The runtime at {@link #JAVA_HOME}, and {@code hostFiles} (as {@link RuntimeImage#nativeDependencies()} finds them). */
+    /**
+     * The runtime at {@link #JAVA_HOME}, but for its programs other than {@code bin/java}, and
+     * {@code hostFiles} (as {@link RuntimeImage#nativeDependencies()} finds them).
+     */
     public InitramfsBuilder runtime(RuntimeImage runtime, List<HostFile> hostFiles) {
         if (hasRuntime) {
             throw new IllegalStateException("runtime already set");
         }
         hasRuntime = true;
-        entries.add(new Entry.Tree(JAVA_HOME, runtime.home()));
+        entries.add(new Entry.Tree(JAVA_HOME, runtime.home(), otherPrograms(runtime.home())));
         for (HostFile f : hostFiles) {
             hostFile(f.guestPath(), f.source());
         }
@@ -126,8 +130,24 @@ public final class InitramfsBuilder {
 
     /** A host directory tree copied to {@code guestPath} (files, directories and symbolic links as they are). */
     public InitramfsBuilder tree(String guestPath, Path source) {
-        entries.add(new Entry.Tree(guestPath, source));
+        entries.add(new Entry.Tree(guestPath, source, Set.of()));
         return this;
+    }
+
+    /**
+     * The runtime's programs other than {@code bin/java}: the modules' other launchers
+     * ({@code keytool}, {@code jfr}, ...), and {@code lib/jexec} and {@code lib/jspawnhelper}, which only
+     * start other programs. A guest runs one JVM and nothing else, so they stay out of the image (the
+     * build host keeps them: the AOT cache's training spawns its assembly JVM through jspawnhelper).
+     */
+    private static Set<String> otherPrograms(Path home) {
+        Set<String> out = new java.util.TreeSet<>(List.of("lib/jexec", "lib/jspawnhelper"));
+        try (Stream<Path> launchers = Files.list(home.resolve("bin"))) {
+            launchers.map(p -> "bin/" + p.getFileName()).filter(p -> !p.equals("bin/java")).forEach(out::add);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out;
     }
 
     /** An empty directory. */
@@ -181,7 +201,7 @@ public final class InitramfsBuilder {
         }
         for (Entry e : entries) {
             switch (e) {
-                case Entry.Tree t -> tree(cpio, t.guestPath(), t.source());
+                case Entry.Tree t -> tree(cpio, t.guestPath(), t.source(), t.leftOut());
                 case Entry.HostFileEntry f -> {
                     if (!Files.isRegularFile(f.source())) {
                         throw new ImageException("host file " + f.source() + " (for " + f.guestPath() + ") does not exist",
@@ -198,7 +218,7 @@ public final class InitramfsBuilder {
         return cpio.uncompressedBytes();
     }
 
-    private static void tree(CpioWriter cpio, String guestPath, Path root) throws IOException {
+    private static void tree(CpioWriter cpio, String guestPath, Path root, Set<String> leftOut) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new ImageException("directory " + root + " (for " + guestPath + ") does not exist", "fix the path");
         }
@@ -208,6 +228,9 @@ public final class InitramfsBuilder {
         }
         for (Path p : paths) {
             String rel = root.relativize(p).toString();
+            if (leftOut.contains(rel)) {
+                continue;
+            }
             String target = rel.isEmpty() ? guestPath : guestPath + "/" + rel;
             if (Files.isSymbolicLink(p)) {
                 cpio.symlink(target, Files.readSymbolicLink(p).toString());

@@ -78,6 +78,19 @@ class EchoImageTest {
         return serial;
     }
 
+    /** No shell, no other program: the initramfs's only executable that is not a shared library is the JVM's launcher. */
+    static void assertOnlyProgramIsJava(LinkedImage image) throws Exception {
+        Process list = new ProcessBuilder("sh", "-c", "lz4 -dc \"$0\" | cpio -itv --quiet", image.guest().initrd().toString())
+                .redirectErrorStream(true).start();
+        List<String> lines = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        assertEquals(0, list.waitFor(), String.join("\n", lines));
+        assertTrue(lines.size() > 50, "the initramfs was listed: " + lines);
+        // "-rwxr-xr-x   1 root root  14456 Jan  1  1970 jre/bin/java"
+        List<String> programs = lines.stream().filter(l -> l.startsWith("-") && l.substring(0, 10).contains("x"))
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1)).filter(name -> !name.contains(".so")).toList();
+        assertEquals(List.of("jre/bin/java"), programs, "executables in the image besides shared libraries");
+    }
+
     /**
      * The talk's plain QEMU line, word for word but for the disk's path and a free loopback port: the
      * raw disk boots from a virtio-blk device (which the guest must not take for a data disk) and echoes.
@@ -158,6 +171,7 @@ class EchoImageTest {
         assertFalse(Files.readString(console).contains("mapped no AOT cache"), "the guest ignored its AOT cache");
         String training = Files.readString(pruned.appJar().resolveSibling("aot").resolve("training.log"));
         assertTrue(training.contains("1 of 1 TCP ports answered"), "the AOT training reached the echo port:\n" + training);
+        assertOnlyProgramIsJava(pruned);
         bootDiskWithTheTalksLine(pruned);
 
         List<String> reference = new ArrayList<>(Soundness.REFERENCE_RUN_OPTIONS);
