@@ -4,11 +4,10 @@
 # usage (from the repository root, as root): bench/scripts/guest-echo.sh [RUNS]
 # Needs ../shared/baseline (the comparison kit) and a linked echo image (EchoImageTest writes it to
 # examples/echo/target/image; or run ./mvnw -pl examples/echo test -Dtest=EchoImageTest first);
-# IMAGE=DIR measures another image directory (e.g. examples/echo/target/pith, or a copy).
+# IMAGES="DIR..." measures other image directories instead (e.g. examples/echo/target/pith, or copies).
 set -euo pipefail
 runs=${1:-3}
 kit=$(cd "$(dirname "$0")/../../../shared/baseline" && pwd)
-image=$(cd "${IMAGE:-$(dirname "$0")/../../examples/echo/target/image}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 out=${OUT:-/tmp/pith-bench}
 mkdir -p "$out"
@@ -19,7 +18,12 @@ echo "== Linux guest (Debian kernel, Linux virtio-net and TCP, JDK socket echo)"
 OUT="$out/lx" python3 "$kit/measure.py" --name linux --port 18080 --runs "$runs" --mem 512 --floor 128,192,256 \
   --image "$out/lx/vmlinuz" "$out/lx/initrd.gz" --json "$out/linux.json" \
   -- "$kit/boot-linux-guest.sh" "$out/lx/initrd.gz" 18080 @MEM@ "$out/lx-serial-@RUN@.log"
-echo "== Pith guest ($image: kernel of $(stat -c %s "$image/boot/vmlinuz") bytes, Pith virtio-net, Pith TCP/IP, Pith echo)"
-python3 "$kit/measure.py" --name pith --port 18081 --runs "$runs" --mem 512 --floor 128,192,256 \
-  --image "$image/boot/vmlinuz" "$image"/boot/initrd.cpio* --json "$out/pith.json" \
-  -- "$here/boot-pith-guest.sh" "$image" 18081 @MEM@ "$out/pith-serial-@RUN@.log"
+n=0
+for image in ${IMAGES:-$(dirname "$0")/../../examples/echo/target/image}; do
+  image=$(cd "$image" && pwd)
+  n=$((n + 1))
+  echo "== Pith guest $n ($image: kernel of $(stat -c %s "$image/boot/vmlinuz") bytes, Pith virtio-net, Pith TCP/IP, Pith echo)"
+  python3 "$kit/measure.py" --name "pith$n" --port $((18080 + n)) --runs "$runs" --mem 512 --floor 64,96,128,192,256 \
+    --image "$image/boot/vmlinuz" "$image"/boot/initrd.cpio* --json "$out/pith$n.json" \
+    -- "$here/boot-pith-guest.sh" "$image" $((18080 + n)) @MEM@ "$out/pith$n-serial-@RUN@.log"
+done
