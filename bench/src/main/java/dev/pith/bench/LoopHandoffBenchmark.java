@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * a host gateway or a test does — against the JDK's single-thread executor doing the same:
  * {@code roundTrip} hands one task over and waits (spinning) until it ran, so it includes waking a
  * parked loop; {@code batch} hands over 1,000 tasks and waits for the last, the throughput of the
- * inbox. With {@code spin} the loop busy-polls that long before it parks, as in the guest (50 µs).
+ * inbox. With {@code spin} the loop busy-polls that long before it parks (the guest spins 250 µs).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -40,7 +40,8 @@ import java.util.Objects;
  *       ({@code -cpu max} under TCG, the host CPU under KVM) and RANDOM_TRUST_CPU it was ready
  *       0.04 s into boot (DESIGN.md §3). Loading the kernel's virtio-rng driver is no option: it
  *       would bring virtio_pci, which would take Pith's devices.
- *   <li>The event loop spins 50 µs when idle, then parks at most 1 ms: polled devices cannot wake it.
+ *   <li>The event loop spins 250 µs after its last work, then parks at most 1 ms at a time: polled
+ *       devices cannot wake it ({@code pith.spin_us}, {@code pith.park_us}).
  *   <li>Packet buffers and rings come from one {@link DmaArena}: hugepages if reserved (a file on
  *       the hugetlbfs mount), else locked 4 KiB pages.
  *   <li>The boot path makes one FFM downcall handle, mount's: sysfs, /proc, the DMA memory, PCI
@@ -51,7 +52,8 @@ import java.util.Objects;
  * </ul>
  *
  * <p>Settings read here: {@code pith.dma_mib} (DMA memory, default {@value #DEFAULT_DMA_MIB} MiB),
- * {@code pith.exit_port} (isa-debug-exit's I/O port, default 0x501, or "none"), {@code pith.log}
+ * {@code pith.exit_port} (isa-debug-exit's I/O port, default 0x501, or "none"), {@code pith.spin_us}
+ * and {@code pith.park_us} (the event loop's idle spin and longest park, µs), {@code pith.log}
  * ("debug" prints each boot step and each phase's time, see {@link BootTrace}). The guest cannot
  * detect isa-debug-exit; on a machine without it the write goes to an unclaimed port, which QEMU
  * ignores.
@@ -60,6 +62,15 @@ public final class GuestPlatform implements Platform {
 
     /** isa-debug-exit's default I/O port (QEMU's {@code iobase=0x501}). */
     public static final int DEFAULT_DEBUG_EXIT_PORT = 0x501;
+    /**
+     * How long the event loop busy-polls after its last work before it parks, in µs: long enough
+     * for a request's answer to reach the host and its next request to come back under TCG, so a
+     * conversation never waits for a park to end (warm echo round trip 0.25 ms instead of 0.25 or
+     * 1.4 ms by chance with 50 µs); short enough that a quiet guest sleeps.
+     */
+    public static final long DEFAULT_SPIN_MICROS = 250;
+    /** The longest the event loop parks at a time, in µs: the latency of a packet that arrives while it sleeps. */
+    public static final long DEFAULT_PARK_MICROS = 1000;
     /** Default size of the DMA arena in MiB: four 2 MiB hugepages. */
     public static final int DEFAULT_DMA_MIB = 8;
 
@@ -195,8 +206,12 @@ public final class GuestPlatform implements Platform {
 
     @Override
     public EventLoop.Builder eventLoop() {
-        // Virtqueues are polled and cannot wake a parked loop: spin briefly for latency, then park at most 1 ms.
-        return EventLoop.builder().clock(clock).spin(Duration.ofNanos(50_000)).maxPark(Duration.ofMillis(1));
+        // Virtqueues are polled and cannot wake a parked loop: spin a while after the last work for
+        // latency, then park at most 1 ms at a time (BENCHMARKS.md, "The event loop's idle spin").
+        long spinMicros = micros(settings, "spin_us", DEFAULT_SPIN_MICROS);
+        long parkMicros = micros(settings, "park_us", DEFAULT_PARK_MICROS);
+        return EventLoop.builder().clock(clock).spin(Duration.ofNanos(spinMicros * 1000))
+                .maxPark(Duration.ofNanos(parkMicros * 1000));
     }
 
     @Override
@@ -288,6 +303,24 @@ public final class GuestPlatform implements Platform {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("pith.exit_port must be an I/O port (e.g. 0x501) or none: \"" + value
                     + "\"", e);
+        }
+    }
+
+    /** A setting in µs (1 s at most): {@code pith.NAME} on the kernel command line, else {@code -Dpith.NAME}, else {@code fallback}. */
+    static long micros(Map<String, String> settings, String name, long fallback) {
+        String value = settings.getOrDefault(name, System.getProperty("pith." + name));
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long micros = Long.parseLong(value.strip());
+            if (micros < 0 || micros > 1_000_000) {
+                throw new NumberFormatException("outside 0..1000000");
+            }
+            return micros;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("pith." + name + " must be a number of microseconds from 0 to 1000000: \""
+                    + value + "\"", e);
         }
     }
 

@@ -164,6 +164,11 @@ class GuestPlatformTest {
         assertEquals(GuestPlatform.DEFAULT_DMA_MIB, GuestPlatform.dmaMib(Map.of()));
         assertThrows(IllegalArgumentException.class, () -> GuestPlatform.dmaMib(Map.of("dma_mib", "lots")));
         assertTrue(platform.eventLoop().build() != null);
+        assertEquals(GuestPlatform.DEFAULT_SPIN_MICROS, GuestPlatform.micros(Map.of(), "spin_us", GuestPlatform.DEFAULT_SPIN_MICROS));
+        assertEquals(1000, GuestPlatform.micros(Map.of("spin_us", "1000"), "spin_us", 250));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> GuestPlatform.micros(Map.of("park_us", "-5"), "park_us", 1000));
+        assertTrue(bad.getMessage().contains("pith.park_us") && bad.getMessage().contains("\"-5\""), bad.getMessage());
         long before = platform.clock().nanoTime();
         assertTrue(platform.clock().nanoTime() >= before);
     }

@@ -637,7 +637,7 @@ public final class VirtioNet implements NetDevice {
 
     /**
      * Does nothing: the queues are polled, with used buffer notifications off. The guest platform's
-     * loop spins 50 µs when idle, then parks at most 1 ms. Interrupts through uio_pci_generic
+     * loop spins 250 µs after its last work, then parks at most 1 ms. Interrupts through uio_pci_generic
      * (DESIGN.md §3) are a later optimisation.
      */
     @Override
