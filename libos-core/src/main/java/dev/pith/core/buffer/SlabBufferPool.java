@@ -7,6 +7,7 @@ import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;
 import io.netty.util.ResourceLeakTracker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -178,9 +179,24 @@ public final class SlabBufferPool implements PacketBufferPool {
     private class Buffer extends UnpooledDirectByteBuf {
 
         private ResourceLeakTracker<ByteBuf> leak;
+        /** The same bytes as Netty's ByteBuffer: copies out of them need no duplicate of it. */
+        private final MemorySegment memory;
 
         Buffer(MemorySegment memory) {
             super(ByteBufAllocator.DEFAULT, memory.asByteBuffer(), bufferSize);
+            this.memory = memory;
+        }
+
+        /**
+         * Copies into {@code dst} without allocating: UnpooledDirectByteBuf duplicates its
+         * ByteBuffer on every such call (about 64 B), and TCP copies each received segment's payload
+         * into its receive buffer this way.
+         */
+        @Override
+        public final ByteBuf getBytes(int index, byte[] dst, int dstIndex, int length) {
+            checkDstIndex(index, length, dstIndex, dst.length);
+            MemorySegment.copy(memory, ValueLayout.JAVA_BYTE, index, dst, dstIndex, length);
+            return this;
         }
 
         /** Makes a free buffer new: count 1, indices and marks 0, tracked by {@code leak}. */

@@ -1,5 +1,6 @@
 package dev.pith.core.buffer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -105,6 +106,23 @@ class SlabBufferPoolTest {
         taken.forEach(ByteBuf::release);
         assertEquals(0, pool.outstanding());
         pool.close();
+    }
+
+    @Test
+    void copiesOutToAnArrayWithNettysBoundsChecks() {
+        SlabBufferPool pool = pool(64, 1);
+        ByteBuf buf = pool.tryAllocate();
+        for (int i = 0; i < 64; i++) {
+            buf.writeByte(i);
+        }
+        byte[] out = new byte[10];
+        buf.getBytes(60, out, 3, 4);
+        assertArrayEquals(new byte[] {0, 0, 0, 60, 61, 62, 63, 0, 0, 0}, out);
+        assertEquals(0, buf.readerIndex(), "getBytes leaves the indices alone");
+        assertThrows(IndexOutOfBoundsException.class, () -> buf.getBytes(61, out, 0, 4));
+        assertThrows(IndexOutOfBoundsException.class, () -> buf.getBytes(0, out, 8, 4));
+        buf.release();
+        assertThrows(io.netty.util.IllegalReferenceCountException.class, () -> buf.getBytes(0, out, 0, 1));
     }
 
     @Test
