@@ -16,7 +16,6 @@ import dev.pith.internal.PartsContext;
 import dev.pith.internal.TaskPart;
 import dev.pith.internal.TcpPart;
 import dev.pith.internal.UdpPart;
-import dev.pith.net.tcp.TcpSettings;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,7 +77,7 @@ final class Assembly {
                 case Ipv4.Static s -> new StaticIpv4Part(net, s.address(), s.prefixLength(), s.gateway().orElse(null), s.dns());
                 case Ipv4.Dhcp d -> new DhcpPart(loop, net, udp, random);
             };
-            case "tcp" -> tcp = new TcpPart(loop, net, random, TcpSettings.defaults());
+            case "tcp" -> tcp = new TcpPart(loop, net, random, plan.network().orElseThrow().tcpSettings());
             default -> service(name, plan, loop);
         };
     }

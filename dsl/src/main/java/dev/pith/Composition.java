@@ -4,6 +4,7 @@ import dev.pith.net.http.HttpSettings;
 import dev.pith.net.http.Routes;
 import dev.pith.net.tcp.BlockingTcpHandler;
 import dev.pith.net.tcp.TcpHandler;
+import dev.pith.net.tcp.TcpSettings;
 import dev.pith.net.udp.UdpHandler;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,6 +30,7 @@ final class Composition implements UnikernelStep, NetworkStep, TcpStep {
     private Network network;
     private Ipv4 ipv4;
     private boolean tcp;
+    private TcpSettings tcpSettings = TcpSettings.defaults();
     private final List<Service> services = new ArrayList<>();
     private UnikernelTask task;
     private boolean built;
@@ -90,6 +92,12 @@ final class Composition implements UnikernelStep, NetworkStep, TcpStep {
 
     @Override
     public TcpStep tcp() {
+        return tcp(TcpSettings.defaults());
+    }
+
+    @Override
+    public TcpStep tcp(TcpSettings settings) {
+        tcpSettings = Objects.requireNonNull(settings, "settings == null");
         tcp = true;
         return this;
     }
@@ -124,7 +132,7 @@ final class Composition implements UnikernelStep, NetworkStep, TcpStep {
         }
         built = true;
         boolean udp = services.stream().anyMatch(s -> s instanceof Service.Udp);
-        Optional<Plan.NetworkPlan> net = Optional.ofNullable(network).map(n -> new Plan.NetworkPlan(n, ipv4, udp, tcp));
+        Optional<Plan.NetworkPlan> net = Optional.ofNullable(network).map(n -> new Plan.NetworkPlan(n, ipv4, udp, tcp, tcpSettings));
         Plan draft = new Plan(name, new Plan.Resources(memoryMib, cpus, jvmOptions), disks, net, services,
                 Optional.ofNullable(task), List.of());
         return new Unikernel(Validator.validate(draft));

@@ -1,5 +1,6 @@
 package dev.pith;
 
+import dev.pith.net.tcp.TcpSettings;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -50,11 +51,13 @@ public record Plan(String name, Resources resources, List<Disk> disks, Optional<
      * @param ipv4 how the address is configured
      * @param udp whether UDP is used
      * @param tcp whether TCP is used
+     * @param tcpSettings TCP's settings ({@link TcpSettings#defaults()} unless the composition chose)
      */
-    public record NetworkPlan(Network device, Ipv4 ipv4, boolean udp, boolean tcp) {
+    public record NetworkPlan(Network device, Ipv4 ipv4, boolean udp, boolean tcp, TcpSettings tcpSettings) {
         public NetworkPlan {
             Objects.requireNonNull(device, "device == null");
             Objects.requireNonNull(ipv4, "ipv4 == null");
+            Objects.requireNonNull(tcpSettings, "tcpSettings == null");
         }
     }
 
@@ -84,7 +87,8 @@ public record Plan(String name, Resources resources, List<Disk> disks, Optional<
             s.append("  disk ").append(disk.name()).append(": ").append(disk).append('\n');
         }
         network.ifPresent(n -> s.append("  network ").append(n.device()).append(", ipv4 ").append(n.ipv4())
-                .append(n.udp() ? ", udp" : "").append(n.tcp() ? ", tcp" : "").append('\n'));
+                .append(n.udp() ? ", udp" : "").append(n.tcp() ? ", tcp" : "")
+                .append(n.tcp() && !n.tcpSettings().equals(TcpSettings.defaults()) ? " " + n.tcpSettings() : "").append('\n'));
         for (Service service : services) {
             s.append("  ").append(service).append('\n');
         }

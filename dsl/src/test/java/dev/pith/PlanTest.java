@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.pith.net.Ipv4Address;
+import dev.pith.net.tcp.TcpSettings;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,20 @@ class PlanTest {
                   tcp listen 8080
                   start order: disk:orders -> net -> ipv4 -> tcp -> tcp:8080
                 """, plan.describe());
+    }
+
+    @Test
+    void tcpSettingsChosenInTheCompositionAreInThePlanAndItsDescription() {
+        TcpSettings big = TcpSettings.defaults().withBuffers(256 << 10, 512 << 10).withCongestionControl("newreno");
+        Plan plan = Unikernel.builder("bulk").network(Network.virtio()).ipv4(Ipv4.dhcp()).tcp(big)
+                .listen(9, c -> {}).build().plan();
+        assertEquals(big, plan.network().orElseThrow().tcpSettings());
+        assertTrue(plan.describe().contains(", tcp TcpSettings[") && plan.describe().contains("receiveBuffer=524288"),
+                plan.describe());
+        Plan plain = Unikernel.builder("plain").network(Network.virtio()).ipv4(Ipv4.dhcp()).tcp()
+                .listen(9, c -> {}).build().plan();
+        assertEquals(TcpSettings.defaults(), plain.network().orElseThrow().tcpSettings());
+        assertTrue(plain.describe().contains(", tcp\n"), "defaults are not spelt out: " + plain.describe());
     }
 
     @Test

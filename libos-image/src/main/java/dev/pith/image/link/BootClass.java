@@ -32,7 +32,7 @@ import javax.lang.model.element.Modifier;
  *     NetPart net = new NetPart(loop, random, GuestDevices.virtioNet(platform, 0));
  *     UdpPart udp = new UdpPart(net, random);
  *     DhcpPart ipv4 = new DhcpPart(loop, net, udp, random);
- *     TcpPart tcp = new TcpPart(loop, net, random, TcpSettings.defaults());
+ *     TcpPart tcp = new TcpPart(loop, net, random, plan.network().orElseThrow().tcpSettings());
  *     ServicePart.Listen tcp8080 = new ServicePart.Listen(tcp, 8080, ((Service.TcpListen) plan.services().get(0)).handler());
  *     supervisor[0] = new Supervisor(loop, List.of(net, udp, ipv4, tcp, tcp8080));
  *     ...
@@ -54,7 +54,6 @@ public final class BootClass {
     private static final ClassName PLAN = ClassName.get(Plan.class);
     private static final ClassName SERVICE = ClassName.get(Service.class);
     private static final ClassName IPV4_ADDRESS = ClassName.get("dev.pith.net", "Ipv4Address");
-    private static final ClassName TCP_SETTINGS = ClassName.get("dev.pith.net.tcp", "TcpSettings");
     private static final String PARTS = "dev.pith.internal";
     private static final ClassName NET_PART = ClassName.get(PARTS, "NetPart");
     private static final ClassName UDP_PART = ClassName.get(PARTS, "UdpPart");
@@ -197,7 +196,9 @@ public final class BootClass {
                 return "ipv4";
             }
             case "tcp" -> {
-                body.addStatement("$T tcp = new $T(loop, net, random, $T.defaults())", TCP_PART, TCP_PART, TCP_SETTINGS);
+                // From the composition's plan, like the handlers: the linked plan's description includes them.
+                body.addStatement("$T tcp = new $T(loop, net, random, plan.network().orElseThrow().tcpSettings())", TCP_PART,
+                        TCP_PART);
                 return "tcp";
             }
             default -> {

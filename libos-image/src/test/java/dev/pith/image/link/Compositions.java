@@ -20,7 +20,7 @@ public final class Compositions {
                 .disk(Disk.virtio("a-1"))
                 .network(Network.virtio())
                 .ipv4(Ipv4.dhcp())
-                .tcp()
+                .tcp(dev.pith.net.tcp.TcpSettings.defaults().withBuffers(128 << 10, 128 << 10))
                 .listen(7, connection -> connection.pipeTo(connection))
                 .http(8080, routes -> routes.get("/", request -> Response.text("hi")))
                 .build();
