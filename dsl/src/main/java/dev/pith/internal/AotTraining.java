@@ -30,7 +30,8 @@ import java.util.jar.JarFile;
  * every class of the image's jar without initialising it, makes one harmless FFM downcall (the
  * foreign-function machinery the guest's mount pays for), starts the same unikernel hosted with each
  * TCP port forwarded from an ephemeral localhost port, opens and half-closes one connection to each
- * (nothing application-specific is sent), and stops it.
+ * (nothing application-specific is sent), and stops it. A unikernel with a task is not started: the
+ * task would run at once, and the training runs no application code on the build host.
  */
 public final class AotTraining {
 
@@ -39,6 +40,7 @@ public final class AotTraining {
 
     private static final int CONNECT_TIMEOUT_MS = 5_000;
     private static final int READ_TIMEOUT_MS = 2_000;
+    private static final java.time.Duration STOP_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     private AotTraining() {}
 
@@ -51,6 +53,20 @@ public final class AotTraining {
     public static void run(Unikernel unikernel, Class<?> bootClass) throws Exception {
         int loaded = loadAll(bootClass);
         int pid = Linux.getpid(); // links a downcall: the guest's first one (mount) needs the same classes
+        String name = unikernel.plan().name();
+        String ran;
+        if (unikernel.plan().task().isPresent()) {
+            // The training never runs application code on the build host: a task would start at once.
+            ran = "not started hosted: it has a task";
+        } else {
+            ran = startAndTouch(unikernel);
+        }
+        System.out.println("pith: AOT training of '" + name + "' (pid " + pid + "): " + loaded + " classes loaded, " + ran);
+        System.exit(0); // nothing the unikernel left behind may keep the run (and the cache) waiting
+    }
+
+    /** Starts the unikernel hosted, opens and half-closes one connection to each TCP port, stops it; says how it went. */
+    private static String startAndTouch(Unikernel unikernel) {
         List<Integer> ports = unikernel.plan().services().stream()
                 .filter(s -> s.protocol().equals("tcp")).map(Service::port).toList();
         List<String> forwards = new ArrayList<>();
@@ -67,12 +83,18 @@ public final class AotTraining {
             }
         } finally {
             running.stop();
-            running.awaitExit();
+            Thread waiter = Thread.ofVirtual().start(running::awaitExit);
+            try {
+                if (!waiter.join(STOP_TIMEOUT)) {
+                    System.out.println("pith: the unikernel did not stop within " + STOP_TIMEOUT.toSeconds()
+                            + " s; the training ends without it");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
-        System.out.println("pith: AOT training of '" + unikernel.plan().name() + "' (pid " + pid + "): " + loaded
-                + " classes loaded, " + connections + " of " + ports.size() + " TCP ports answered"
-                + running.failure().map(f -> "; the unikernel failed: " + f.message()).orElse(""));
-        System.exit(0); // tasks the unikernel left behind must not keep the run (and the cache) waiting
+        return connections + " of " + ports.size() + " TCP ports answered"
+                + running.failure().map(f -> "; the unikernel failed: " + f.message()).orElse("");
     }
 
     /** Loads, without initialising, every class in the jar {@code bootClass} came from; returns how many. */

@@ -26,6 +26,21 @@ public final class Compositions {
                 .build();
     }
 
+    /** A task that never ends and ignores being stopped: were it run by the AOT training, the link would hang. */
+    public static Unikernel stubborn() {
+        return Unikernel.builder("stubborn")
+                .task(context -> {
+                    for (;;) {
+                        try {
+                            Thread.sleep(60_000);
+                        } catch (InterruptedException ignored) {
+                            // carries on regardless
+                        }
+                    }
+                })
+                .build();
+    }
+
     /** A composition that depends on its environment: its port changes with each evaluation. */
     public static Unikernel changing() {
         evaluations++;
