@@ -57,7 +57,7 @@ final class HostedDevices implements Assembly.Devices {
             @Override
             public NetDevice open() throws Exception {
                 List<HostGateway.Forward> forwards = forwards();
-                gateway = HostGateway.start(forwards, platform.random(), mac);
+                gateway = HostGateway.start(forwards, platform.random(), mac, addressing());
                 for (HostGateway.Forward f : forwards) {
                     System.getLogger(HostedDevices.class.getName()).log(System.Logger.Level.INFO,
                             "pith: localhost:" + gateway.hostPort(f.guestPort()) + " -> unikernel port " + f.guestPort());
@@ -69,6 +69,14 @@ final class HostedDevices implements Assembly.Devices {
             public void close(NetDevice device) {
                 gateway.close(); // closes the cable, its end included
             }
+        };
+    }
+
+    /** The cable's addresses: QEMU's 10.0.2.0/24 for DHCP, else around the plan's static address. */
+    private HostGateway.Addressing addressing() {
+        return switch (plan.network().orElseThrow().ipv4()) {
+            case Ipv4.Static s -> HostGateway.Addressing.around(s.address(), s.prefixLength(), s.gateway());
+            case Ipv4.Dhcp d -> HostGateway.Addressing.DEFAULT;
         };
     }
 

@@ -40,6 +40,23 @@ class HostGatewayTest {
     }
 
     @Test
+    void aUnikernelWithAStaticAddressOfItsOwnIsReachedToo() throws Exception {
+        HostedPlatform platform = new HostedPlatform(Clock.system(), RandomSource.secure(), Map.of("forward", "0:8080"));
+        // No router given: the gateway takes the subnet's first address, 192.168.7.1.
+        RunningUnikernel echo = lineEcho(Ipv4.address("192.168.7.20/24")).start(platform);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), echo.hostPort(8080))) {
+            s.setSoTimeout(10_000);
+            var out = new PrintStream(s.getOutputStream(), true, StandardCharsets.UTF_8);
+            var in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            out.println("to 192.168.7.20");
+            assertEquals("to 192.168.7.20", in.readLine());
+        } finally {
+            echo.stop();
+            assertEquals(0, echo.awaitExit());
+        }
+    }
+
+    @Test
     void manyHostClientsAtOnceGetTheirLinesBack() throws Exception {
         // Host port 0: any free port, so the test never collides with a real 8080.
         HostedPlatform platform = new HostedPlatform(Clock.system(), RandomSource.secure(), Map.of("forward", "0:8080"));

@@ -62,6 +62,45 @@ public final class HostGateway implements AutoCloseable {
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     /**
+     * The cable's addresses: the gateway's own, the unikernel's (which the gateway's DHCP server
+     * offers, and which forwarded connections go to), and the subnet's prefix length.
+     *
+     * @param gateway the gateway's address
+     * @param guest the unikernel's address
+     * @param prefixLength the subnet's prefix length, 8 to 30
+     */
+    public record Addressing(Ipv4Address gateway, Ipv4Address guest, int prefixLength) {
+        /** QEMU's user networking: the gateway 10.0.2.2, the unikernel 10.0.2.15/24. */
+        public static final Addressing DEFAULT = new Addressing(GATEWAY, GUEST, PREFIX_LENGTH);
+
+        public Addressing {
+            java.util.Objects.requireNonNull(gateway, "gateway == null");
+            java.util.Objects.requireNonNull(guest, "guest == null");
+            if (prefixLength < 8 || prefixLength > 30) {
+                throw new IllegalArgumentException("the gateway needs a subnet of /8 to /30, not /" + prefixLength);
+            }
+            int mask = Ipv4Address.mask(prefixLength);
+            if ((gateway.bits() & mask) != (guest.bits() & mask) || gateway.equals(guest)) {
+                throw new IllegalArgumentException("the gateway " + gateway + " must be another address in the unikernel's"
+                        + " subnet " + guest + "/" + prefixLength);
+            }
+        }
+
+        /**
+         * For a unikernel configured with {@code guest}/{@code prefixLength}: the gateway is
+         * {@code router} if given, else the subnet's first address (its second if that is the guest's).
+         */
+        public static Addressing around(Ipv4Address guest, int prefixLength, java.util.Optional<Ipv4Address> router) {
+            if (router.isPresent()) {
+                return new Addressing(router.get(), guest, prefixLength);
+            }
+            int network = guest.bits() & Ipv4Address.mask(prefixLength);
+            int first = network + 1;
+            return new Addressing(new Ipv4Address(first == guest.bits() ? first + 1 : first), guest, prefixLength);
+        }
+    }
+
+    /**
      * One forwarded port.
      *
      * @param hostPort the port on the host's loopback; 0 picks a free one
@@ -98,7 +137,10 @@ public final class HostGateway implements AutoCloseable {
     private final List<Thread> acceptors = new ArrayList<>();
     private volatile boolean closed;
 
-    private HostGateway(RandomSource random, MacAddress guestMac) {
+    private final Addressing addressing;
+
+    private HostGateway(RandomSource random, MacAddress guestMac, Addressing addressing) {
+        this.addressing = addressing;
         this.loop = EventLoop.builder().build();
         this.pool = new DirectBufferPool(2048, 4096);
         this.guestSide = new MemoryNetDevice("gateway-guest", guestMac, 1500, pool, 1024);
@@ -115,7 +157,16 @@ public final class HostGateway implements AutoCloseable {
      * @throws IOException if a host port cannot be bound; the message names it and the way out
      */
     public static HostGateway start(List<Forward> forwards, RandomSource random, MacAddress guestMac) throws IOException {
-        HostGateway gateway = new HostGateway(random, guestMac);
+        return start(forwards, random, guestMac, Addressing.DEFAULT);
+    }
+
+    /**
+     * As {@link #start(List, RandomSource, MacAddress)}, on the cable's {@code addressing}: for a
+     * unikernel with a static address, {@link Addressing#around} it.
+     */
+    public static HostGateway start(List<Forward> forwards, RandomSource random, MacAddress guestMac, Addressing addressing)
+            throws IOException {
+        HostGateway gateway = new HostGateway(random, guestMac, addressing);
         try {
             gateway.bind(forwards);
             gateway.startStack(random);
@@ -151,8 +202,8 @@ public final class HostGateway implements AutoCloseable {
             UdpLayer udp = new UdpLayer(iface, random);
             udp.start();
             tcp.start();
-            iface.configure(GATEWAY, PREFIX_LENGTH, null, List.of());
-            new GatewayDhcpServer(GATEWAY, GUEST, PREFIX_LENGTH).start(udp);
+            iface.configure(addressing.gateway(), addressing.prefixLength(), null, List.of());
+            new GatewayDhcpServer(addressing.gateway(), addressing.guest(), addressing.prefixLength()).start(udp);
             started.complete(null);
         });
         started.join();
@@ -202,7 +253,7 @@ public final class HostGateway implements AutoCloseable {
 
     /** Carries one host connection into the unikernel and back, until both directions have ended. */
     private void carry(Socket host, int guestPort) {
-        try (host; BlockingTcpConnection guest = tcp.open(new Endpoint(GUEST, guestPort), CONNECT_TIMEOUT)) {
+        try (host; BlockingTcpConnection guest = tcp.open(new Endpoint(addressing.guest(), guestPort), CONNECT_TIMEOUT)) {
             host.setTcpNoDelay(true);
             Thread toGuest = Thread.ofVirtual().start(() -> copy(host, guest));
             try (InputStream in = guest.input(); OutputStream out = host.getOutputStream()) {
