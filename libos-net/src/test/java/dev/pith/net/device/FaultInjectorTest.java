@@ -15,6 +15,7 @@ import dev.pith.core.device.MacAddress;
 import dev.pith.core.device.MemoryNetDevice;
 import dev.pith.net.device.FaultInjector.Counters;
 import dev.pith.net.device.FaultInjector.Faults;
+import dev.pith.testing.LeakDetection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.time.Duration;

@@ -17,6 +17,7 @@ import dev.pith.core.device.MacAddress;
 import dev.pith.core.device.NetDevice;
 import dev.pith.net.device.MemorySwitch.Faults;
 import dev.pith.net.device.MemorySwitch.Port;
+import dev.pith.testing.LeakDetection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.time.Duration;

@@ -16,6 +16,7 @@ import dev.pith.core.device.MacAddress;
 import dev.pith.core.device.NetDevice;
 import dev.pith.core.device.NetDeviceStats;
 import dev.pith.core.device.NetOffload;
+import dev.pith.testing.LeakDetection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.nio.ByteBuffer;

@@ -12,6 +12,7 @@ import dev.pith.core.Clock;
 import dev.pith.core.buffer.DirectBufferPool;
 import dev.pith.core.device.MacAddress;
 import dev.pith.core.device.NetDevice;
+import dev.pith.testing.LeakDetection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;

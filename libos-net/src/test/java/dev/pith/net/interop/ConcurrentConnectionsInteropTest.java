@@ -3,9 +3,9 @@ package dev.pith.net.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pith.net.device.LeakDetection;
 import dev.pith.net.tcp.TcpSettings;
 import dev.pith.net.tcp.TcpStats;
+import dev.pith.testing.LeakDetection;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Tag;

@@ -3,8 +3,8 @@ package dev.pith.net.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.pith.net.device.LeakDetection;
 import dev.pith.net.tcp.TcpSettings;
+import dev.pith.testing.LeakDetection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Collectors;

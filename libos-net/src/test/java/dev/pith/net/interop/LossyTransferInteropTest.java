@@ -3,10 +3,10 @@ package dev.pith.net.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pith.net.device.FaultInjector;
 import dev.pith.net.device.FaultInjector.Faults;
-import dev.pith.net.device.LeakDetection;
+import dev.pith.net.device.FaultInjector;
 import dev.pith.net.tcp.TcpSettings;
+import dev.pith.testing.LeakDetection;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

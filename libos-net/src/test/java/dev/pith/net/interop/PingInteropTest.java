@@ -3,7 +3,7 @@ package dev.pith.net.interop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.pith.net.device.LeakDetection;
+import dev.pith.testing.LeakDetection;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Tag;

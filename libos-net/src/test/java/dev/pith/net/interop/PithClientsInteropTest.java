@@ -2,7 +2,7 @@ package dev.pith.net.interop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.pith.net.device.LeakDetection;
+import dev.pith.testing.LeakDetection;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;

@@ -1,4 +1,4 @@
-package dev.pith.core.buffer;
+package dev.pith.testing;
 
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;
