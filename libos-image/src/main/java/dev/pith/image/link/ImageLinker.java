@@ -109,8 +109,8 @@ public final class ImageLinker {
                 .mtime(IMAGE_MTIME);
         AotCache aot = null;
         if (aotCache) {
-            aot = AotCache.train(runtime, appJar, BootClass.QUALIFIED_NAME, options, output.resolve("aot"), IMAGE_MTIME);
             options.removeIf(o -> o.startsWith("-Xshare")); // the JVM refuses -Xshare:* beside -XX:AOTCache
+            aot = AotCache.train(runtime, appJar, BootClass.QUALIFIED_NAME, options, output.resolve("aot"), IMAGE_MTIME);
             options.add(AotCache.jvmOption());
             guestBuilder.hostFile(AotCache.GUEST_PATH, aot.cache());
         }

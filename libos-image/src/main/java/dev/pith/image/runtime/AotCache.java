@@ -42,7 +42,8 @@ public final class AotCache {
     /**
      * Trains a cache in {@code directory}: copies {@code appJar} there as {@code app.jar} with
      * modification time {@code mtimeSeconds}, runs {@code mainClass} on {@code runtime} with
-     * {@code jvmOptions} (the guest's) and {@value #TRAINING_PROPERTY}, and checks the cache was written.
+     * {@code jvmOptions} (the guest's, without {@code -Xshare:*}, which the JVM refuses beside an AOT
+     * cache) and {@value #TRAINING_PROPERTY}, and checks the cache was written.
      * The run's output is kept as {@code training.log}.
      */
     public static AotCache train(RuntimeImage runtime, Path appJar, String mainClass, List<String> jvmOptions,
@@ -57,7 +58,7 @@ public final class AotCache {
 
         List<String> command = new ArrayList<>();
         command.add(runtime.launcher().toString());
-        jvmOptions.stream().filter(o -> !o.startsWith("-Xshare")).forEach(command::add);
+        command.addAll(jvmOptions);
         // No machine code in the cache: JDK 25 keeps adapters made for the build host's CPU (AVX-512 here)
         // without checking the guest's, and QEMU's default CPU has no AVX: they died of SIGILL in the guest.
         command.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTAdapterCaching", "-XX:-AOTStubCaching"));

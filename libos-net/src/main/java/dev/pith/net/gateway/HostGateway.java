@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
@@ -74,8 +75,8 @@ public final class HostGateway implements AutoCloseable {
         public static final Addressing DEFAULT = new Addressing(GATEWAY, GUEST, PREFIX_LENGTH);
 
         public Addressing {
-            java.util.Objects.requireNonNull(gateway, "gateway == null");
-            java.util.Objects.requireNonNull(guest, "guest == null");
+            Objects.requireNonNull(gateway, "gateway == null");
+            Objects.requireNonNull(guest, "guest == null");
             if (prefixLength < 8 || prefixLength > 30) {
                 throw new IllegalArgumentException("the gateway needs a subnet of /8 to /30, not /" + prefixLength);
             }
@@ -90,7 +91,7 @@ public final class HostGateway implements AutoCloseable {
          * For a unikernel configured with {@code guest}/{@code prefixLength}: the gateway is
          * {@code router} if given, else the subnet's first address (its second if that is the guest's).
          */
-        public static Addressing around(Ipv4Address guest, int prefixLength, java.util.Optional<Ipv4Address> router) {
+        public static Addressing around(Ipv4Address guest, int prefixLength, Optional<Ipv4Address> router) {
             if (router.isPresent()) {
                 return new Addressing(router.get(), guest, prefixLength);
             }
