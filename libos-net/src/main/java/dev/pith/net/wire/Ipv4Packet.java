@@ -247,6 +247,25 @@ public final class Ipv4Packet {
         buf.setInt(offset + Field.DST_ADDR, bits);
     }
 
+    /**
+     * Writes a 20-byte header without options at {@code offset} of {@code buf}, checksum included,
+     * without making a view: what a stack's send path does for every packet. Not a fragment:
+     * More Fragments clear, offset 0.
+     */
+    public static void writeHeader(ByteBuf buf, int offset, int totalLength, int identification, boolean dontFragment,
+            int ttl, int protocol, int sourceBits, int destinationBits) {
+        buf.setShort(offset + Field.VER_IHL, 0x45_00); // version 4, IHL 5; DSCP and ECN 0
+        buf.setShort(offset + Field.TOTAL_LENGTH, totalLength);
+        buf.setShort(offset + Field.IDENTIFICATION, identification);
+        buf.setShort(offset + Field.FLAGS_FRAGMENT_OFFSET, dontFragment ? DONT_FRAGMENT : 0);
+        buf.setByte(offset + Field.TTL, ttl);
+        buf.setByte(offset + Field.PROTOCOL, protocol);
+        buf.setShort(offset + Field.HEADER_CHECKSUM, 0);
+        buf.setInt(offset + Field.SRC_ADDR, sourceBits);
+        buf.setInt(offset + Field.DST_ADDR, destinationBits);
+        buf.setShort(offset + Field.HEADER_CHECKSUM, Checksum.finish(Checksum.sum(buf, offset, HEADER_LENGTH, 0)));
+    }
+
     /** Computes the header checksum over {@link #headerLength()} bytes and writes it. */
     public void fillChecksum() {
         setHeaderChecksum(0);

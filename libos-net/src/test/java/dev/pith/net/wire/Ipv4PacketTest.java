@@ -89,6 +89,18 @@ class Ipv4PacketTest {
     }
 
     @Test
+    void writeHeaderOverStaleBytesGivesLinuxsPingHeader() {
+        ByteBuf buf = TestBytes.stale(20);
+        Ipv4Packet.writeHeader(buf, TestBytes.LEAD, 84, 0x8C2E, true, 64, IpProtocol.ICMP, 0x0A00_020F, 0x0A00_0202);
+        assertArrayEquals(PING_HEADER, TestBytes.bytes(buf, 20));
+        ByteBuf mayFragment = TestBytes.stale(20);
+        Ipv4Packet.writeHeader(mayFragment, TestBytes.LEAD, 84, 0x8C2E, false, 64, IpProtocol.ICMP, 0x0A00_020F, 0x0A00_0202);
+        Ipv4Packet ip = Ipv4Packet.unchecked(mayFragment, TestBytes.LEAD, 20);
+        assertFalse(ip.dontFragment());
+        assertTrue(ip.verifyChecksum());
+    }
+
+    @Test
     void everyFlippedHeaderBitFailsTheChecksum() {
         for (int bit = 0; bit < 160; bit++) {
             byte[] bytes = TestBytes.flip(IcmpPacketTest.PING, bit);

@@ -468,25 +468,10 @@ public final class Interface implements NetInterface, Pollable, ArpCache.Owner {
             drops.count(DropReason.IPV4_NO_ROUTE);
             return false;
         }
-        writeIpv4Header(Ipv4Packet.unchecked(frame, linkHeader, IPV4_HEADER + payloadLength), source, destination,
-                protocol, payloadLength, dontFragment);
+        // Field by field with its checksum: no object per packet.
+        Ipv4Packet.writeHeader(frame, linkHeader, IPV4_HEADER + payloadLength, nextIdentification(),
+                dontFragment, DEFAULT_TTL, protocol, source, destination);
         return sendToNextHop(frame, nextHop);
-    }
-
-    /** Writes a 20-byte IPv4 header with its checksum, field by field: no object per packet. */
-    private void writeIpv4Header(Ipv4Packet header, int source, int destination, int protocol, int payloadLength,
-            boolean dontFragment) {
-        header.setVersion(4);
-        header.setHeaderLength(IPV4_HEADER);
-        header.setDscpEcn(0);
-        header.setTotalLength(IPV4_HEADER + payloadLength);
-        header.setIdentification(nextIdentification());
-        header.setFragment(dontFragment, false, 0);
-        header.setTtl(DEFAULT_TTL);
-        header.setProtocol(protocol);
-        header.setSourceBits(source);
-        header.setDestinationBits(destination);
-        header.fillChecksum();
     }
 
     int nextIdentification() {
