@@ -306,37 +306,33 @@ public final class GuestPlatform implements Platform {
         }
     }
 
-    /** A setting in µs (1 s at most): {@code pith.NAME} on the kernel command line, else {@code -Dpith.NAME}, else {@code fallback}. */
+    /** The event loop's spin or park setting in µs, 0 to 1 s. */
     static long micros(Map<String, String> settings, String name, long fallback) {
+        return number(settings, name, fallback, 0, 1_000_000, "microseconds");
+    }
+
+    static long dmaMib(Map<String, String> settings) {
+        return number(settings, "dma_mib", DEFAULT_DMA_MIB, 1, 1 << 20, "MiB");
+    }
+
+    /**
+     * A number setting: {@code pith.NAME} on the kernel command line, else {@code -Dpith.NAME}, else
+     * {@code fallback}; one outside {@code min..max} or not a number is an error naming the setting.
+     */
+    private static long number(Map<String, String> settings, String name, long fallback, long min, long max, String unit) {
         String value = settings.getOrDefault(name, System.getProperty("pith." + name));
         if (value == null) {
             return fallback;
         }
         try {
-            long micros = Long.parseLong(value.strip());
-            if (micros < 0 || micros > 1_000_000) {
-                throw new NumberFormatException("outside 0..1000000");
+            long n = Long.parseLong(value.strip());
+            if (n < min || n > max) {
+                throw new NumberFormatException("outside " + min + ".." + max);
             }
-            return micros;
+            return n;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("pith." + name + " must be a number of microseconds from 0 to 1000000: \""
-                    + value + "\"", e);
-        }
-    }
-
-    static long dmaMib(Map<String, String> settings) {
-        String value = settings.get("dma_mib");
-        if (value == null) {
-            return DEFAULT_DMA_MIB;
-        }
-        try {
-            long mib = Long.parseLong(value);
-            if (mib < 1 || mib > 1 << 20) {
-                throw new NumberFormatException("outside 1..1048576");
-            }
-            return mib;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("pith.dma_mib must be a number of MiB: \"" + value + "\"", e);
+            throw new IllegalArgumentException("pith." + name + " must be a number of " + unit + " from " + min + " to "
+                    + max + ": \"" + value + "\"", e);
         }
     }
 
