@@ -35,9 +35,9 @@ public final class Ipv4Packet {
     /** Largest header: IHL is four bits of 32-bit words. */
     public static final int MAX_HEADER_LENGTH = 60;
 
-    private final ByteBuf buf;
-    private final int offset;
-    private final int length;
+    private ByteBuf buf;
+    private int offset;
+    private int length;
 
     private Ipv4Packet(ByteBuf buf, int offset, int length) {
         this.buf = buf;
@@ -48,6 +48,19 @@ public final class Ipv4Packet {
     /** Wraps the {@code length} bytes at {@code offset} (a frame's payload, padding and all) without checking them. */
     public static Ipv4Packet unchecked(ByteBuf buf, int offset, int length) {
         return new Ipv4Packet(buf, offset, length);
+    }
+
+    /**
+     * Points this view at the {@code length} bytes at {@code offset} of {@code buf}, unchecked as
+     * {@link #unchecked}, and returns it: a stack's receive path keeps one view and re-points it for
+     * each packet instead of making one per packet. Only for a view nobody else holds: afterwards it
+     * no longer shows the packet it showed. Not thread-safe, like every view.
+     */
+    public Ipv4Packet repoint(ByteBuf buf, int offset, int length) {
+        this.buf = buf;
+        this.offset = offset;
+        this.length = length;
+        return this;
     }
 
     /**

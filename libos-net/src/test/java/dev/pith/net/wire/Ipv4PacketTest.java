@@ -101,6 +101,17 @@ class Ipv4PacketTest {
     }
 
     @Test
+    void aRepointedViewShowsTheNewPacketOnly() {
+        Ipv4Packet view = Ipv4Packet.unchecked(TestBytes.buffer(PADDED_ACK), TestBytes.LEAD, PADDED_ACK.length);
+        assertEquals(IpProtocol.TCP, view.protocol());
+        Ipv4Packet same = view.repoint(TestBytes.buffer(IcmpPacketTest.PING), TestBytes.LEAD, IcmpPacketTest.PING.length);
+        assertTrue(same == view);
+        assertEquals(IpProtocol.ICMP, view.protocol());
+        assertEquals(84, view.totalLength());
+        assertEquals(Ipv4Address.of(10, 0, 2, 15), new Ipv4Address(view.sourceBits()));
+    }
+
+    @Test
     void everyFlippedHeaderBitFailsTheChecksum() {
         for (int bit = 0; bit < 160; bit++) {
             byte[] bytes = TestBytes.flip(IcmpPacketTest.PING, bit);

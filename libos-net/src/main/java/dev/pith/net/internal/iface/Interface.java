@@ -18,6 +18,7 @@ import dev.pith.net.wire.EthernetFrame;
 import dev.pith.net.wire.IpProtocol;
 import dev.pith.net.wire.Ipv4Packet;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,8 @@ public final class Interface implements NetInterface, Pollable, ArpCache.Owner {
     private final InterfaceSettings settings;
     private final long mac;
     private final int linkHeader;
+    /** The view {@link #receiveIpv4} re-points at each packet (DESIGN.md §8: no allocation per packet). */
+    private final Ipv4Packet received = Ipv4Packet.unchecked(Unpooled.EMPTY_BUFFER, 0, 0);
     private final DropCounters drops = new DropCounters();
     private final ArpCache arp;
     private final Reassembler reassembly;
@@ -322,7 +325,8 @@ public final class Interface implements NetInterface, Pollable, ArpCache.Owner {
     }
 
     private void receiveIpv4(ByteBuf frame, int offset, int length, boolean linkBroadcast) {
-        Ipv4Packet ip = Ipv4Packet.unchecked(frame, offset, length);
+        // One view for every packet in: nothing the packet reaches keeps it, and nothing re-enters here.
+        Ipv4Packet ip = received.repoint(frame, offset, length);
         DropReason bad = ip.checkLength();
         if (bad != null) {
             drops.count(bad);
