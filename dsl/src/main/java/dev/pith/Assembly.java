@@ -71,7 +71,7 @@ final class Assembly {
         Plan.NetworkPlan network = plan.network().orElseThrow(
                 () -> new IllegalStateException("part '" + name + "' needs a network, and the plan has none"));
         return switch (name) {
-            case "net" -> net = new NetPart(loop, random, devices.network(network.device()));
+            case "net" -> net = new NetPart(loop, random, devices.network(network.device()), network.interfaceSettings());
             case "udp" -> udp = new UdpPart(net, random);
             case "ipv4" -> switch (network.ipv4()) {
                 case Ipv4.Static s -> new StaticIpv4Part(net, s.address(), s.prefixLength(), s.gateway().orElse(null), s.dns());

@@ -1,5 +1,6 @@
 package dev.pith;
 
+import dev.pith.net.InterfaceSettings;
 import dev.pith.net.http.HttpSettings;
 import dev.pith.net.http.Routes;
 import dev.pith.net.tcp.BlockingTcpHandler;
@@ -31,6 +32,7 @@ final class Composition implements UnikernelStep, NetworkStep, TcpStep {
     private Ipv4 ipv4;
     private boolean tcp;
     private TcpSettings tcpSettings = TcpSettings.defaults();
+    private InterfaceSettings interfaceSettings = InterfaceSettings.defaults();
     private final List<Service> services = new ArrayList<>();
     private UnikernelTask task;
     private boolean built;
@@ -74,7 +76,13 @@ final class Composition implements UnikernelStep, NetworkStep, TcpStep {
 
     @Override
     public NetworkStep network(Network network) {
+        return network(network, InterfaceSettings.defaults());
+    }
+
+    @Override
+    public NetworkStep network(Network network, InterfaceSettings settings) {
         this.network = Objects.requireNonNull(network, "network == null");
+        this.interfaceSettings = Objects.requireNonNull(settings, "settings == null");
         return this;
     }
 
@@ -132,7 +140,8 @@ final class Composition implements UnikernelStep, NetworkStep, TcpStep {
         }
         built = true;
         boolean udp = services.stream().anyMatch(s -> s instanceof Service.Udp);
-        Optional<Plan.NetworkPlan> net = Optional.ofNullable(network).map(n -> new Plan.NetworkPlan(n, ipv4, udp, tcp, tcpSettings));
+        Optional<Plan.NetworkPlan> net = Optional.ofNullable(network)
+                .map(n -> new Plan.NetworkPlan(n, interfaceSettings, ipv4, udp, tcp, tcpSettings));
         Plan draft = new Plan(name, new Plan.Resources(memoryMib, cpus, jvmOptions), disks, net, services,
                 Optional.ofNullable(task), List.of());
         return new Unikernel(Validator.validate(draft));

@@ -1,5 +1,6 @@
 package dev.pith;
 
+import dev.pith.net.InterfaceSettings;
 import dev.pith.net.tcp.TcpSettings;
 import java.util.List;
 import java.util.Objects;
@@ -48,14 +49,17 @@ public record Plan(String name, Resources resources, List<Disk> disks, Optional<
      * The network interface and the protocols on it.
      *
      * @param device the network device
+     * @param interfaceSettings the interface's settings ({@link InterfaceSettings#defaults()} unless the composition chose)
      * @param ipv4 how the address is configured
      * @param udp whether UDP is used
      * @param tcp whether TCP is used
      * @param tcpSettings TCP's settings ({@link TcpSettings#defaults()} unless the composition chose)
      */
-    public record NetworkPlan(Network device, Ipv4 ipv4, boolean udp, boolean tcp, TcpSettings tcpSettings) {
+    public record NetworkPlan(Network device, InterfaceSettings interfaceSettings, Ipv4 ipv4, boolean udp, boolean tcp,
+            TcpSettings tcpSettings) {
         public NetworkPlan {
             Objects.requireNonNull(device, "device == null");
+            Objects.requireNonNull(interfaceSettings, "interfaceSettings == null");
             Objects.requireNonNull(ipv4, "ipv4 == null");
             Objects.requireNonNull(tcpSettings, "tcpSettings == null");
         }
@@ -86,7 +90,9 @@ public record Plan(String name, Resources resources, List<Disk> disks, Optional<
         for (Disk disk : disks) {
             s.append("  disk ").append(disk.name()).append(": ").append(disk).append('\n');
         }
-        network.ifPresent(n -> s.append("  network ").append(n.device()).append(", ipv4 ").append(n.ipv4())
+        network.ifPresent(n -> s.append("  network ").append(n.device())
+                .append(n.interfaceSettings().equals(InterfaceSettings.defaults()) ? "" : " " + n.interfaceSettings())
+                .append(", ipv4 ").append(n.ipv4())
                 .append(n.udp() ? ", udp" : "").append(n.tcp() ? ", tcp" : "")
                 .append(n.tcp() && !n.tcpSettings().equals(TcpSettings.defaults()) ? " " + n.tcpSettings() : "").append('\n'));
         for (Service service : services) {

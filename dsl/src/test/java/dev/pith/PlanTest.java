@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.pith.net.InterfaceSettings;
 import dev.pith.net.Ipv4Address;
 import dev.pith.net.tcp.TcpSettings;
 import java.util.LinkedHashMap;
@@ -60,6 +61,19 @@ class PlanTest {
                 .listen(9, c -> {}).build().plan();
         assertEquals(TcpSettings.defaults(), plain.network().orElseThrow().tcpSettings());
         assertTrue(plain.describe().contains(", tcp\n"), "defaults are not spelt out: " + plain.describe());
+    }
+
+    @Test
+    void interfaceSettingsChosenInTheCompositionAreInThePlanAndItsDescription() {
+        InterfaceSettings vlan = InterfaceSettings.defaults().withVlan(7);
+        Plan plan = Unikernel.builder("tagged").network(Network.virtio(), vlan).ipv4(Ipv4.dhcp()).tcp()
+                .listen(9, c -> {}).build().plan();
+        assertEquals(vlan, plan.network().orElseThrow().interfaceSettings());
+        assertTrue(plan.describe().contains("virtio-net #0 InterfaceSettings[") && plan.describe().contains("vlanId=7"),
+                plan.describe());
+        Plan plain = Unikernel.builder("plain").network(Network.virtio()).ipv4(Ipv4.dhcp()).build().plan();
+        assertEquals(InterfaceSettings.defaults(), plain.network().orElseThrow().interfaceSettings());
+        assertTrue(plain.describe().contains("network virtio-net #0, ipv4"), "defaults are not spelt out: " + plain.describe());
     }
 
     @Test

@@ -13,13 +13,15 @@ public final class NetPart implements Component {
     private final EventLoop loop;
     private final RandomSource random;
     private final Source<NetDevice> source;
+    private final InterfaceSettings settings;
     private NetDevice device;
     private Interface iface;
 
-    public NetPart(EventLoop loop, RandomSource random, Source<NetDevice> source) {
+    public NetPart(EventLoop loop, RandomSource random, Source<NetDevice> source, InterfaceSettings settings) {
         this.loop = loop;
         this.random = random;
         this.source = source;
+        this.settings = settings;
     }
 
     @Override
@@ -30,7 +32,7 @@ public final class NetPart implements Component {
     @Override
     public void start() throws Exception {
         device = source.open();
-        iface = new Interface(loop, device, random, InterfaceSettings.defaults());
+        iface = new Interface(loop, device, random, settings);
         iface.start();
     }
 

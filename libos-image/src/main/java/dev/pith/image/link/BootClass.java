@@ -29,7 +29,7 @@ import javax.lang.model.element.Modifier;
  *     GuestPlatform platform = GuestPlatform.boot();
  *     Plan plan = Echo.unikernel().plan();
  *     ...
- *     NetPart net = new NetPart(loop, random, GuestDevices.virtioNet(platform, 0));
+ *     NetPart net = new NetPart(loop, random, GuestDevices.virtioNet(platform, 0), plan.network().orElseThrow().interfaceSettings());
  *     UdpPart udp = new UdpPart(net, random);
  *     DhcpPart ipv4 = new DhcpPart(loop, net, udp, random);
  *     TcpPart tcp = new TcpPart(loop, net, random, plan.network().orElseThrow().tcpSettings());
@@ -175,8 +175,8 @@ public final class BootClass {
                     throw new ImageException("the network device is " + network.device() + ", which exists only hosted",
                             "in an image, use Network.virtio(); the hosted runtime stands in for it");
                 }
-                body.addStatement("$T net = new $T(loop, random, $T.virtioNet(platform, $L))", NET_PART, NET_PART,
-                        GUEST_DEVICES, v.index());
+                body.addStatement("$T net = new $T(loop, random, $T.virtioNet(platform, $L), "
+                        + "plan.network().orElseThrow().interfaceSettings())", NET_PART, NET_PART, GUEST_DEVICES, v.index());
                 return "net";
             }
             case "udp" -> {
